@@ -50,7 +50,8 @@ typedef enum {
 	X(SCHEMA_UNIQUE, "schema/unique", ERROR, "a list repeats an item or a list-map key that must be unique") \
 	X(SCHEMA_COMBINATOR, "schema/combinator", ERROR, "a value fails the schema's allOf, anyOf, oneOf or not") \
 	X(K8S_NAME, "k8s/name", ERROR, "metadata.name is missing or has the wrong syntax for its kind")    \
-	X(K8S_NAMESPACE, "k8s/namespace", ERROR, "metadata.namespace has the wrong syntax or does not belong on the kind") \
+	X(K8S_NAMESPACE, "k8s/namespace", ERROR, "metadata.namespace has the wrong syntax")         \
+	X(K8S_CLUSTER_NAMESPACE, "k8s/cluster-scoped-namespace", WARNING, "a cluster-scoped object sets metadata.namespace, which the API server rejects or ignores") \
 	X(K8S_LABEL, "k8s/label", ERROR, "a label or selector key or value has the wrong syntax")          \
 	X(K8S_ANNOTATION, "k8s/annotation", ERROR, "an annotation key has the wrong syntax, or annotations are too large") \
 	X(K8S_QUANTITY, "k8s/quantity", ERROR, "a resource quantity has the wrong syntax")                 \
@@ -126,6 +127,10 @@ void kv_diags_set_source(kv_diags *d, const char *src, size_t len, uint32_t line
 /* Reports a finding unless its rule is off. field and hint may be NULL. */
 void kv_diag(kv_diags *d, kv_rule rule, uint32_t line, uint32_t col, const char *field,
 	     const char *hint, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
+
+/* The source text of the token at line:col (a scalar as written), into out; returns its
+ * length, 0 when unknown. */
+size_t kv_diags_token(kv_diags *d, uint32_t line, uint32_t col, char *out, size_t cap);
 
 /* Moves the findings out: the caller owns *out (free each with kv_finding_free, then free()). */
 void kv_diags_take(kv_diags *d, kv_finding **out, size_t *n);

@@ -165,28 +165,55 @@ static uint32_t token_cols(const char *s, size_t n, bool flow)
 
 #define MAX_SOURCE_LINE 400
 
+static bool source_line(kv_diags *d, uint32_t line, const char **text, size_t *len);
+
 static void attach_source(kv_diags *d, kv_finding *f)
 {
-	if (!d->src || f->line < d->src_line0)
-		return;
-	if (!d->lines)
-		build_lines(d);
-	size_t idx = f->line - d->src_line0;
-	if (idx >= d->nlines)
-		return;
-	size_t start = d->lines[idx];
-	size_t end = idx + 1 < d->nlines ? d->lines[idx + 1] : d->srclen;
-	while (end > start && (d->src[end - 1] == '\n' || d->src[end - 1] == '\r'))
-		end--;
-	const char *line = d->src + start;
-	size_t len = end - start;
-	if (len > MAX_SOURCE_LINE)
+	const char *line;
+	size_t len;
+	if (!source_line(d, f->line, &line, &len) || len > MAX_SOURCE_LINE)
 		return; /* minified or generated: a caret line would not help */
 	f->source = kv_xstrndup(line, len);
 	f->caret_col = f->col ? f->col : 1;
 	size_t off = kv_utf8_col_offset(line, len, f->caret_col);
 	bool flow = memchr(line, '{', off) || memchr(line, '[', off);
 	f->caret_len = token_cols(line + off, len - off, flow);
+}
+
+/* The bytes of one source line; false when the line is unknown. */
+static bool source_line(kv_diags *d, uint32_t line, const char **text, size_t *len)
+{
+	if (!d->src || line < d->src_line0)
+		return false;
+	if (!d->lines)
+		build_lines(d);
+	size_t idx = line - d->src_line0;
+	if (idx >= d->nlines)
+		return false;
+	size_t start = d->lines[idx];
+	size_t end = idx + 1 < d->nlines ? d->lines[idx + 1] : d->srclen;
+	while (end > start && (d->src[end - 1] == '\n' || d->src[end - 1] == '\r'))
+		end--;
+	*text = d->src + start;
+	*len = end - start;
+	return true;
+}
+
+size_t kv_diags_token(kv_diags *d, uint32_t line, uint32_t col, char *out, size_t cap)
+{
+	const char *text;
+	size_t len;
+	if (!cap || !source_line(d, line, &text, &len))
+		return 0;
+	size_t off = kv_utf8_col_offset(text, len, col);
+	bool flow = memchr(text, '{', off) || memchr(text, '[', off);
+	uint32_t cols = token_cols(text + off, len - off, flow);
+	size_t bytes = kv_utf8_col_offset(text + off, len - off, cols + 1);
+	if (bytes >= cap)
+		return 0;
+	memcpy(out, text + off, bytes);
+	out[bytes] = '\0';
+	return bytes;
 }
 
 static char *dup_or_null(const char *s)

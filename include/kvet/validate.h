@@ -1,0 +1,31 @@
+/* validate.h: validating value trees against compiled schemas. A validator holds per-thread
+ * scratch (path stack, regex match data); schemas are shared read-only. */
+#ifndef KVET_VALIDATE_H
+#define KVET_VALIDATE_H
+
+#include "kvet/diag.h"
+#include "kvet/node.h"
+#include "kvet/schema.h"
+
+typedef struct {
+	const kv_schemaset *set; /* for ObjectMeta of custom resources; borrowed */
+	bool allow_unknown;      /* unknown fields are not findings */
+	uint64_t max_steps;      /* schema nodes visited per object */
+	uint32_t regex_limit;    /* PCRE2 match limit per pattern match */
+} kv_vopts;
+
+#define KV_VALIDATE_STEPS_DEFAULT 2000000u
+#define KV_REGEX_LIMIT_DEFAULT 100000u
+
+typedef struct kv_validator kv_validator;
+
+/* Caller frees with kv_validator_free. One per thread. */
+kv_validator *kv_validator_new(const kv_vopts *o);
+void kv_validator_free(kv_validator *v);
+
+/* Validates obj against root; findings go to diags, whose object context the caller sets.
+ * sops: the document is SOPS-encrypted, so ENC[...] values and the top-level sops key are
+ * not checked as plaintext. */
+void kv_validate(kv_validator *v, kv_sref root, const kv_node *obj, bool sops, kv_diags *diags);
+
+#endif
