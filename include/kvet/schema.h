@@ -20,6 +20,9 @@ typedef enum {
 	KV_DIALECT_JSONSCHEMA, /* kubeconform-layout JSON schema files */
 } kv_dialect;
 
+/* Whether a kind's objects live in a namespace, as its schema source says. */
+enum { KV_SCOPE_UNKNOWN = 0, KV_SCOPE_NAMESPACED = 1, KV_SCOPE_CLUSTER = 2 };
+
 /* One schema node inside a compiled schema; scope is KV_SCOPE_* for a GVK's root. */
 typedef struct {
 	const kv_schema *schema;
@@ -37,10 +40,11 @@ typedef const kv_node *(*kv_doc_resolver)(void *ud, const char *path);
 int kv_schema_compile_openapi(kv_schema **out, const kv_node *doc, const char *origin,
 			      kv_diags *diags);
 
-/* Compiles one CustomResourceDefinition (apiextensions.k8s.io v1 or v1beta1): each served
- * version becomes a GVK root. Caller frees *out. */
-int kv_schema_compile_crd(kv_schema **out, const kv_node *crd, const char *origin,
-			  kv_diags *diags);
+/* Compiles CustomResourceDefinitions (apiextensions.k8s.io v1 or v1beta1) into one schema:
+ * each served version becomes a GVK root. Returns -1 when none yields a GVK. Caller frees
+ * *out. */
+int kv_schema_compile_crds(kv_schema **out, const kv_node *const *crds, size_t n,
+			   const char *origin, kv_diags *diags);
 
 /* Compiles one JSON schema file for the given group/version/kind. resolver may be NULL. */
 int kv_schema_compile_jsonschema(kv_schema **out, const kv_node *doc, const char *group,
@@ -49,8 +53,10 @@ int kv_schema_compile_jsonschema(kv_schema **out, const kv_node *doc, const char
 
 /* Maps a compiled schema file written by kv_schema_save. Caller frees *out. */
 int kv_schema_open(kv_schema **out, const char *path, kv_buf *err);
-/* Writes atomically (temporary file, then rename). */
-int kv_schema_save(const kv_schema *s, const char *path, kv_buf *err);
+/* Writes atomically (temporary file, then rename), recording signature: what the schema was
+ * compiled from, so a cache can tell a stale entry. */
+int kv_schema_save(const kv_schema *s, const char *path, uint64_t signature, kv_buf *err);
+uint64_t kv_schema_signature(const kv_schema *s);
 void kv_schema_free(kv_schema *s);
 
 const char *kv_schema_origin(const kv_schema *s);
@@ -83,7 +89,8 @@ void kv_schemaset_add_lazy(kv_schemaset *set, kv_schema_lazy_fn fn, void *ud,
 			   void (*free_ud)(void *));
 /* The repository's own CRDs: consulted before every other source. Takes ownership. */
 void kv_schemaset_add_repo(kv_schemaset *set, kv_schema *s);
-/* Builds the lookup index. No adds after this; finds are then thread-safe. */
+/* Builds the lookup index; finds are thread-safe until the next add. May be called again after
+ * more adds (the repository's CRDs join after the files holding them are read). */
 void kv_schemaset_freeze(kv_schemaset *set);
 size_t kv_schemaset_count(const kv_schemaset *set);
 

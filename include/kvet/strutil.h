@@ -24,9 +24,16 @@ bool kv_glob_match(const char *pattern, const char *path);
 
 /* Joins a and b with one slash, collapsing "./" prefixes; caller frees. */
 char *kv_path_join(const char *a, const char *b);
+/* Normalises a slash path: drops "." and empty segments, resolves "..". Returns NULL when
+ * ".." climbs above the start; caller frees. */
+char *kv_path_normalize(const char *path);
 /* True when name ends with one of kvet's manifest extensions (.yaml .yml .json). */
 bool kv_path_is_manifest(const char *name);
 bool kv_str_has_suffix(const char *s, const char *suffix);
+
+/* True when s holds a ${NAME} variable reference (Flux post-build substitution, envsubst):
+ * its final value is unknown until substitution. */
+bool kv_is_templated(const char *s, size_t n);
 
 /* Edit distance, giving up (returning max + 1) once it exceeds max. */
 unsigned kv_edit_distance(const char *a, size_t an, const char *b, size_t bn, unsigned max);

@@ -23,9 +23,21 @@ typedef struct kv_validator kv_validator;
 kv_validator *kv_validator_new(const kv_vopts *o);
 void kv_validator_free(kv_validator *v);
 
+enum {
+	/* The document is SOPS-encrypted: ENC[...] values and the top-level sops key are not
+	 * checked as plaintext. */
+	KV_VALIDATE_SOPS = 1 << 0,
+	/* A strategic-merge patch: a partial object, so required fields are not required and
+	 * patch directives ($patch, $setElementOrder/..., $retainKeys) are allowed. */
+	KV_VALIDATE_PATCH = 1 << 1,
+};
+
 /* Validates obj against root; findings go to diags, whose object context the caller sets.
- * sops: the document is SOPS-encrypted, so ENC[...] values and the top-level sops key are
- * not checked as plaintext. */
-void kv_validate(kv_validator *v, kv_sref root, const kv_node *obj, bool sops, kv_diags *diags);
+ * Values holding ${VAR} references are not checked: they are only known after substitution. */
+void kv_validate(kv_validator *v, kv_sref root, const kv_node *obj, unsigned flags,
+		 kv_diags *diags);
+
+/* Values skipped because they hold ${VAR} references, since the validator was made. */
+uint64_t kv_validator_templated(const kv_validator *v);
 
 #endif

@@ -259,6 +259,37 @@ char *kv_path_join(const char *a, const char *b)
 	return kv_xasprintf("%.*s/%s", (int)al, a, b);
 }
 
+char *kv_path_normalize(const char *path)
+{
+	char *out = kv_xmalloc(strlen(path) + 1);
+	size_t n = 0;
+	const char *p = path;
+	while (*p) {
+		const char *e = strchr(p, '/');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		if (len == 2 && p[0] == '.' && p[1] == '.') {
+			if (!n) {
+				free(out);
+				return NULL;
+			}
+			while (n && out[n - 1] != '/')
+				n--;
+			if (n)
+				n--;
+		} else if (len && !(len == 1 && p[0] == '.')) {
+			if (n)
+				out[n++] = '/';
+			memcpy(out + n, p, len);
+			n += len;
+		}
+		p += len;
+		if (*p == '/')
+			p++;
+	}
+	out[n] = '\0';
+	return out;
+}
+
 bool kv_str_has_suffix(const char *s, const char *suffix)
 {
 	size_t n = strlen(s), m = strlen(suffix);
@@ -272,6 +303,19 @@ bool kv_path_is_manifest(const char *name)
 		return false;
 	return strcasecmp(dot, ".yaml") == 0 || strcasecmp(dot, ".yml") == 0 ||
 	       strcasecmp(dot, ".json") == 0;
+}
+
+bool kv_is_templated(const char *s, size_t n)
+{
+	for (const char *p = memchr(s, '$', n); p; p = memchr(p + 1, '$', n - (size_t)(p + 1 - s))) {
+		size_t left = n - (size_t)(p - s);
+		if (left >= 4 && p[1] == '{' && (isalpha((unsigned char)p[2]) || p[2] == '_') &&
+		    memchr(p + 2, '}', left - 2))
+			return true;
+		if (p + 1 >= s + n)
+			break;
+	}
+	return false;
 }
 
 unsigned kv_edit_distance(const char *a, size_t an, const char *b, size_t bn, unsigned max)

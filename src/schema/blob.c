@@ -3,6 +3,7 @@
 #include "internal.h"
 
 #include "kvet/alloc.h"
+#include "kvet/fileutil.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -286,45 +287,20 @@ int kv_schema_open(kv_schema **out, const char *path, kv_buf *err)
 	return 0;
 }
 
-static int write_all(int fd, const unsigned char *p, size_t n)
+uint64_t kv_schema_signature(const kv_schema *s)
 {
-	while (n) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
+	return (uint64_t)s->h->reserved[0] | ((uint64_t)s->h->reserved[1] << 32);
 }
 
-int kv_schema_save(const kv_schema *s, const char *path, kv_buf *err)
+int kv_schema_save(const kv_schema *s, const char *path, uint64_t signature, kv_buf *err)
 {
-	char *tmp = kv_xasprintf("%s.tmp.%ld", path, (long)getpid());
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	int rc = -1;
-	if (fd < 0) {
-		kv_buf_printf(err, "%s: %s", tmp, strerror(errno));
-		goto done;
-	}
-	if (write_all(fd, s->base, s->size) < 0 || fsync(fd) < 0) {
-		kv_buf_printf(err, "%s: %s", tmp, strerror(errno));
-		close(fd);
-		unlink(tmp);
-		goto done;
-	}
-	close(fd);
-	if (rename(tmp, path) < 0) {
-		kv_buf_printf(err, "%s: %s", path, strerror(errno));
-		unlink(tmp);
-		goto done;
-	}
-	rc = 0;
-done:
-	free(tmp);
+	unsigned char *copy = kv_xmalloc(s->size);
+	memcpy(copy, s->base, s->size);
+	kv_sheader *h = (kv_sheader *)copy;
+	h->reserved[0] = (uint32_t)signature;
+	h->reserved[1] = (uint32_t)(signature >> 32);
+	int rc = kv_file_write_atomic(path, copy, s->size, err);
+	free(copy);
 	return rc;
 }
 

@@ -106,8 +106,6 @@ typedef struct {
 	uint32_t node;
 } kv_sprop;
 
-enum { KV_SCOPE_UNKNOWN = 0, KV_SCOPE_NAMESPACED = 1, KV_SCOPE_CLUSTER = 2 };
-
 typedef struct {
 	uint32_t group, version, kind; /* strings */
 	uint32_t node;

@@ -856,40 +856,43 @@ static void crd_add_version(compiler *c, const kv_node *spec, const kv_node *ver
 	add_gvk(c, group, vname, kind, idx, scope);
 }
 
-int kv_schema_compile_crd(kv_schema **out, const kv_node *crd, const char *origin,
-			  kv_diags *diags)
+static void crd_add(compiler *c, const kv_node *crd)
 {
-	*out = NULL;
 	const kv_node *spec = kv_map_get(crd, "spec");
 	const char *group = kv_str(kv_map_get(spec, "group"));
 	const char *kind = kv_str(kv_map_get(kv_map_get(spec, "names"), "kind"));
 	if (!group || !kind) {
-		kv_diag(diags, KV_RULE_SCHEMA_INVALID, crd->line, crd->col, NULL, NULL,
-			"CustomResourceDefinition without spec.group or spec.names.kind");
-		return -1;
+		invalid(c, crd, "CustomResourceDefinition without spec.group or spec.names.kind");
+		return;
 	}
+	c->doc = crd;
 	const kv_node *scope_node = kv_map_get(spec, "scope");
 	uint32_t scope = kv_str_eq(scope_node, "Cluster") ? KV_SCOPE_CLUSTER : KV_SCOPE_NAMESPACED;
-	compiler c;
-	compiler_init(&c, crd, KV_DIALECT_CRD, diags);
+	size_t before = c->ngvks;
 	const kv_node *versions = kv_map_get(spec, "versions");
 	for (uint32_t i = 0; versions && versions->type == KV_LIST && i < versions->len; i++) {
 		const kv_node *v = versions->u.items[i];
 		const char *vname = kv_str(kv_map_get(v, "name"));
 		const kv_node *served = kv_map_get(v, "served");
 		if (vname && !(served && served->type == KV_BOOL && !served->u.b))
-			crd_add_version(&c, spec, v, vname, group, kind, scope);
+			crd_add_version(c, spec, v, vname, group, kind, scope);
 	}
 	const char *single = kv_str(kv_map_get(spec, "version"));
-	if (!c.ngvks && single)
-		crd_add_version(&c, spec, NULL, single, group, kind, scope);
-	int rc = -1;
-	if (!c.ngvks)
-		kv_diag(diags, KV_RULE_SCHEMA_INVALID, spec ? spec->line : crd->line,
-			spec ? spec->col : crd->col, NULL, NULL,
-			"CustomResourceDefinition %s serves no version", kind);
-	else
-		rc = finish(out, &c, origin);
+	if (c->ngvks == before && single)
+		crd_add_version(c, spec, NULL, single, group, kind, scope);
+	if (c->ngvks == before)
+		invalid(c, spec ? spec : crd, "CustomResourceDefinition %s serves no version", kind);
+}
+
+int kv_schema_compile_crds(kv_schema **out, const kv_node *const *crds, size_t n,
+			   const char *origin, kv_diags *diags)
+{
+	*out = NULL;
+	compiler c;
+	compiler_init(&c, n ? crds[0] : NULL, KV_DIALECT_CRD, diags);
+	for (size_t i = 0; i < n; i++)
+		crd_add(&c, crds[i]);
+	int rc = c.ngvks ? finish(out, &c, origin) : -1;
 	compiler_free(&c);
 	return rc;
 }

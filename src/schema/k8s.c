@@ -3,9 +3,10 @@
  * The grammars are apimachinery's (see format.c). */
 #include "kvet/k8s.h"
 
-#include "blob.h"
 #include "kvet/buf.h"
 #include "kvet/format.h"
+#include "kvet/schema.h"
+#include "kvet/strutil.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -104,13 +105,17 @@ static void check_name(kv_diags *d, const kv_node *obj, const kv_node *meta, con
 	if (!name || name->type == KV_NULL) {
 		const kv_node *at = meta ? meta : obj;
 		bool gen = kv_str(kv_map_get(meta, "generateName")) != NULL;
+		const kv_node *notes = kv_map_get(meta, "annotations");
+		/* Argo CD and Helm create hooks with generateName. */
+		if (gen && (kv_map_get(notes, "argocd.argoproj.io/hook") || kv_map_get(notes, "helm.sh/hook")))
+			return;
 		kv_diag(d, KV_RULE_K8S_NAME, at->line, at->col, "metadata.name",
 			gen ? "generateName works with kubectl create, not with apply or a GitOps reconciler" : NULL,
 			"the object has no metadata.name");
 		return;
 	}
-	if (name->type != KV_STRING)
-		return; /* the schema reports the type */
+	if (name->type != KV_STRING || kv_is_templated(name->u.s, name->len))
+		return; /* the schema reports the type; a ${VAR} is known only after substitution */
 	if (strcmp(t->group, "apiextensions.k8s.io") == 0 && strcmp(t->kind, "CustomResourceDefinition") == 0) {
 		check_crd_name(d, obj, name);
 		return;
@@ -135,7 +140,7 @@ static void check_name(kv_diags *d, const kv_node *obj, const kv_node *meta, con
 static void check_namespace(kv_diags *d, const kv_node *meta, const kv_objtype *t)
 {
 	const kv_node *ns = kv_map_get(meta, "namespace");
-	if (!ns || ns->type != KV_STRING)
+	if (!ns || ns->type != KV_STRING || kv_is_templated(ns->u.s, ns->len))
 		return;
 	uint32_t scope = t->scope ? t->scope : kv_k8s_builtin_scope(t->group, t->kind);
 	if (scope == KV_SCOPE_CLUSTER) {
@@ -159,12 +164,12 @@ static void check_label_map(kv_diags *d, const kv_node *m, const char *path)
 		const kv_node *k = m->u.pairs[i].key, *v = m->u.pairs[i].value;
 		kv_buf_truncate(&field, 0);
 		kv_buf_printf(&field, "%s[%s]", path, k->u.s);
-		const char *err = kv_fmt_qualified_name(k->u.s, k->len);
+		const char *err = kv_is_templated(k->u.s, k->len) ? NULL : kv_fmt_qualified_name(k->u.s, k->len);
 		if (err)
 			kv_diag(d, KV_RULE_K8S_LABEL, k->line, k->col, kv_buf_cstr(&field), NULL,
 				"invalid label key \"%s\": %s", k->u.s, err);
-		if (v->type != KV_STRING)
-			continue; /* the schema reports the type */
+		if (v->type != KV_STRING || kv_is_templated(v->u.s, v->len))
+			continue; /* the schema reports the type; ${VAR} waits for substitution */
 		err = kv_fmt_label_value(v->u.s, v->len);
 		if (err)
 			kv_diag(d, KV_RULE_K8S_LABEL, v->line, v->col, kv_buf_cstr(&field), NULL,
@@ -183,7 +188,7 @@ static void check_annotations(kv_diags *d, const kv_node *meta, const char *path
 	for (uint32_t i = 0; i < a->len; i++) {
 		const kv_node *k = a->u.pairs[i].key, *v = a->u.pairs[i].value;
 		total += k->len + (v->type == KV_STRING ? v->len : 0);
-		const char *err = kv_fmt_qualified_name(k->u.s, k->len);
+		const char *err = kv_is_templated(k->u.s, k->len) ? NULL : kv_fmt_qualified_name(k->u.s, k->len);
 		if (err) {
 			char field[300];
 			snprintf(field, sizeof field, "%s[%s]", path, k->u.s);

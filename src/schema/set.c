@@ -108,8 +108,11 @@ static void index_schema(kv_schemaset *set, const kv_schema *s, size_t position)
 	}
 }
 
+/* Builds the index anew, so the repository's CRDs can join after a first freeze. */
 void kv_schemaset_freeze(kv_schemaset *set)
 {
+	kv_map_free(set->index);
+	set->nhits = 0;
 	set->index = kv_map_new();
 	for (size_t i = 0; i < set->nrepo; i++)
 		index_schema(set, set->repo[i].schema, 0);

@@ -33,12 +33,13 @@ struct kv_validator {
 	pcre2_match_data *md;
 	pcre2_match_context *mctx;
 	uint64_t steps;
-	bool out_of_steps, sops;
+	bool out_of_steps, sops, patch;
 	uint32_t mute, trial_errors, comb_depth;
 	kv_buf trial_first; /* the first message of a muted trial */
 	kv_buf path, msg, scratch;
 	kv_sref objectmeta;
 	bool has_objectmeta;
+	uint64_t templated;
 };
 
 /* The extension records of one node, gathered in one pass. */
@@ -532,13 +533,14 @@ static void check_map(kv_validator *v, const kv_schema *s, const kv_snode *sn, c
 			push(v, SEG_KEY, k->u.s, k->len, 0);
 			validate_node(v, s, sn->addl, val);
 			pop(v);
-		} else if (closed && !(v->sops && v->nsegs == 0 && kv_str_eq(k, "sops"))) {
+		} else if (closed && !(v->sops && v->nsegs == 0 && kv_str_eq(k, "sops")) &&
+			   !(v->patch && k->len && k->u.s[0] == '$')) {
 			unknown_field(v, s, sn, k);
 		}
 	}
-	if (sn->req)
+	if (sn->req && !v->patch)
 		check_required(v, s, sn, n);
-	if ((sn->flags & KV_SF_EMBEDDED) && !(sn->flags & KV_SF_ROOT)) {
+	if ((sn->flags & KV_SF_EMBEDDED) && !(sn->flags & KV_SF_ROOT) && !v->patch) {
 		if (!kv_str(kv_map_get(n, "apiVersion")))
 			report(v, KV_RULE_SCHEMA_REQUIRED, n, NULL, "an embedded resource needs apiVersion");
 		if (!kv_str(kv_map_get(n, "kind")))
@@ -760,6 +762,10 @@ static void validate_node(kv_validator *v, const kv_schema *s, uint32_t idx, con
 	const kv_snode *sn = sb_node(s, idx);
 	if (sn->flags & KV_SF_OPEN_ANY)
 		return;
+	if (n->type == KV_STRING && kv_is_templated(n->u.s, n->len)) {
+		v->templated += !v->mute;
+		return;
+	}
 	if (sn->types && !type_ok(sn->types, n)) {
 		type_error(v, sn->types, n);
 		return;
@@ -792,10 +798,17 @@ static void validate_node(kv_validator *v, const kv_schema *s, uint32_t idx, con
 	combinators(v, s, &e, n);
 }
 
-void kv_validate(kv_validator *v, kv_sref root, const kv_node *obj, bool sops, kv_diags *diags)
+uint64_t kv_validator_templated(const kv_validator *v)
+{
+	return v->templated;
+}
+
+void kv_validate(kv_validator *v, kv_sref root, const kv_node *obj, unsigned flags,
+		 kv_diags *diags)
 {
 	v->d = diags;
-	v->sops = sops;
+	v->sops = flags & KV_VALIDATE_SOPS;
+	v->patch = flags & KV_VALIDATE_PATCH;
 	v->steps = 0;
 	v->out_of_steps = false;
 	v->mute = 0;

@@ -1,0 +1,71 @@
+/* check.h: one `kvet check` run: every selected file is read, parsed once, and each object
+ * validated against its schema and the Kubernetes rules. Files are processed in parallel;
+ * results are kept by file and sorted, so output does not depend on the thread count. */
+#ifndef KVET_CHECK_H
+#define KVET_CHECK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "kvet/diag.h"
+#include "kvet/schema.h"
+#include "kvet/source.h"
+#include "kvet/validate.h"
+#include "kvet/yaml.h"
+
+/* Documents that are not Kubernetes objects, by what they are. */
+#define KV_CLASSES(X)                             \
+	X(KUSTOMIZATION, "kustomization")         \
+	X(HELM_CHART, "Helm chart")               \
+	X(HELM_VALUES, "Helm values")             \
+	X(SOPS_CONFIG, "SOPS configuration")      \
+	X(PATCH, "kustomize patch")               \
+	X(OTHER, "other")
+
+typedef enum {
+#define X(e, s) KV_CLASS_##e,
+	KV_CLASSES(X)
+#undef X
+	KV_CLASS_COUNT
+} kv_class;
+
+const char *kv_class_name(kv_class c);
+
+typedef struct {
+	uint32_t files;     /* files read */
+	uint32_t skipped;   /* entries not read (symlinks, chart templates, unreadable, too large) */
+	uint32_t documents; /* non-empty YAML documents */
+	uint32_t empty;     /* documents with only comments or markers */
+	uint32_t objects;   /* Kubernetes objects (items of a List count one by one) */
+	uint32_t valid, invalid, no_schema; /* objects: clean, with errors, without a schema */
+	uint32_t classes[KV_CLASS_COUNT];   /* documents that are not objects */
+	uint32_t patches_checked; /* kustomize patches validated as partial objects */
+	uint32_t crds;      /* CustomResourceDefinitions found in the checked files */
+	uint32_t cel_rules; /* x-kubernetes-validations rules: counted, not yet evaluated */
+	uint64_t templated; /* values holding ${VAR} references, not checked before substitution */
+	uint32_t findings[KV_SEV_COUNT]; /* by severity; [OFF] counts findings switched off */
+	bool io_error;      /* something could not be read: the check is incomplete */
+} kv_summary;
+
+typedef struct {
+	kv_finding *findings; /* sorted by path, line, column */
+	size_t nfindings;
+	char **paths;         /* file table: findings' file indexes point here */
+	size_t npaths;
+	kv_summary summary;
+} kv_result;
+
+void kv_result_free(kv_result *r);
+
+typedef struct {
+	const kv_rule_config *rules;
+	kv_limits limits;
+	kv_vopts vopts; /* set is filled in by the run */
+	int jobs;
+} kv_check_opts;
+
+/* Runs the check. CRDs found in the files are compiled and added to set before validation.
+ * Returns 0 (findings and I/O problems are in out), -1 only if the run could not start. */
+int kv_check_run(kv_source *src, kv_schemaset *set, const kv_check_opts *o, kv_result *out);
+
+#endif

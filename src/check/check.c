@@ -1,0 +1,736 @@
+/* check.c: the `kvet check` pipeline.
+ *
+ * Custom resources need their CRDs, which may sit in any file, so files run in two phases:
+ *   A. every file is read once and sniffed; files that hold CRDs or kustomizations are parsed
+ *      and processed now: CRDs are compiled (and validated), kustomizations give the list of
+ *      patch files, and their other documents are kept (copied) for phase B;
+ *   B. with the repository's CRDs added to the schema set, every other file is parsed and
+ *      checked, and the documents kept in phase A are checked.
+ * Each file is parsed exactly once. Results are stored per file and sorted at the end, so the
+ * output never depends on the thread count. */
+#include "kvet/check.h"
+
+#include "kvet/alloc.h"
+#include "kvet/k8s.h"
+#include "kvet/map.h"
+#include "kvet/pool.h"
+#include "kvet/strutil.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const class_names[] = {
+#define X(e, s) s,
+	KV_CLASSES(X)
+#undef X
+};
+
+const char *kv_class_name(kv_class c)
+{
+	return c < KV_CLASS_COUNT ? class_names[c] : "?";
+}
+
+typedef struct {
+	char *key; /* group \0 kind \0 namespace \0 name */
+	size_t keylen;
+	uint32_t file, line, col;
+} ident;
+
+typedef struct {
+	kv_node *root;
+	char *src;
+	size_t srclen;
+	uint32_t line0;
+} deferred;
+
+typedef struct {
+	kv_finding *findings;
+	size_t n, cap;
+	kv_summary sum;
+	ident *ids;
+	size_t nids, capids;
+	kv_arena *darena;
+	deferred *defs;
+	size_t ndefs, capdefs;
+	char **patch_refs;
+	size_t npatch, cappatch;
+	bool done, patch, unread;
+} file_state;
+
+typedef struct {
+	kv_reader *reader;
+	kv_validator *validator;
+	kv_arena *arena;
+} worker;
+
+typedef struct {
+	kv_schema *schema;
+	uint32_t file, seq;
+} crd_entry;
+
+typedef struct {
+	kv_source *src;
+	kv_schemaset *set;
+	const kv_check_opts *o;
+	file_state *files;
+	size_t nfiles;
+	worker *workers;
+	int phase;
+	pthread_mutex_t mu;
+	crd_entry *crds;
+	size_t ncrds, capcrds;
+} run;
+
+/* Everything processing one document needs. */
+typedef struct {
+	run *r;
+	worker *w;
+	file_state *fs;
+	uint32_t file;
+	const kv_entry *e;
+	kv_diags *d;
+	const char *src;
+	uint32_t doc_line, doc_end;
+	uint32_t seq;
+	const char *cur; /* start of line cur_line in src: documents come in order */
+	uint32_t cur_line;
+} ctx;
+
+/* ---- classification ---- */
+
+static const char *base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	return slash ? slash + 1 : path;
+}
+
+static bool is_kustomization_name(const char *path)
+{
+	const char *b = base_name(path);
+	return strcmp(b, "kustomization.yaml") == 0 || strcmp(b, "kustomization.yml") == 0 ||
+	       strcmp(b, "Kustomization") == 0;
+}
+
+static kv_class class_by_name(const char *path)
+{
+	const char *b = base_name(path);
+	if (is_kustomization_name(path))
+		return KV_CLASS_KUSTOMIZATION;
+	if (strcmp(b, "Chart.yaml") == 0)
+		return KV_CLASS_HELM_CHART;
+	if (strncmp(b, "values", 6) == 0 && (kv_str_has_suffix(b, ".yaml") || kv_str_has_suffix(b, ".yml")))
+		return KV_CLASS_HELM_VALUES;
+	if (strcmp(b, ".sops.yaml") == 0)
+		return KV_CLASS_SOPS_CONFIG;
+	return KV_CLASS_OTHER;
+}
+
+/* ---- kustomize patches ---- */
+
+static void add_patch_ref(ctx *c, const char *path)
+{
+	if (strchr(path, '\n') || strstr(path, "://"))
+		return; /* an inline patch or a remote one */
+	const char *rel = c->e->rel;
+	const char *slash = strrchr(rel, '/');
+	char *joined = slash ? kv_xasprintf("%.*s/%s", (int)(slash - rel), rel, path) : kv_xstrdup(path);
+	char *norm = kv_path_normalize(joined);
+	free(joined);
+	if (!norm)
+		return;
+	KV_GROW(c->fs->patch_refs, c->fs->cappatch, c->fs->npatch + 1);
+	c->fs->patch_refs[c->fs->npatch++] = norm;
+}
+
+static void collect_patches(ctx *c, const kv_node *k)
+{
+	static const char *const keys[] = {"patches", "patchesJson6902", "patchesStrategicMerge"};
+	for (size_t i = 0; i < 3; i++) {
+		const kv_node *list = kv_map_get(k, keys[i]);
+		for (uint32_t j = 0; list && list->type == KV_LIST && j < list->len; j++) {
+			const kv_node *item = list->u.items[j];
+			const char *path = item->type == KV_STRING ? item->u.s : kv_str(kv_map_get(item, "path"));
+			if (path)
+				add_patch_ref(c, path);
+		}
+	}
+}
+
+/* ---- objects ---- */
+
+static void record_ident(ctx *c, const kv_objtype *t, const kv_node *obj, const kv_objref *ref)
+{
+	const kv_node *name = kv_map_get(kv_map_get(obj, "metadata"), "name");
+	if (!ref->name)
+		return;
+	const char *ns = t->scope == KV_SCOPE_CLUSTER ? "" : ref->ns ? ref->ns : "";
+	file_state *fs = c->fs;
+	KV_GROW(fs->ids, fs->capids, fs->nids + 1);
+	kv_buf key = KV_BUF_INIT;
+	kv_buf_add(&key, t->group, strlen(t->group) + 1);
+	kv_buf_add(&key, t->kind, strlen(t->kind) + 1);
+	kv_buf_add(&key, ns, strlen(ns) + 1);
+	kv_buf_add(&key, ref->name, strlen(ref->name) + 1);
+	/* A namespaced object that names no namespace lands wherever its reconciler puts it:
+	 * folders are usually different apps, so such objects are compared within a folder. */
+	if (t->scope != KV_SCOPE_CLUSTER && !ref->ns) {
+		const char *slash = strrchr(c->e->rel, '/');
+		kv_buf_add(&key, c->e->rel, slash ? (size_t)(slash - c->e->rel) : 0);
+		kv_buf_putc(&key, '\0');
+	}
+	size_t len = key.len;
+	fs->ids[fs->nids++] = (ident){kv_buf_detach(&key), len, c->file, name->line, name->col};
+}
+
+static void defer_object(ctx *c, const kv_node *obj)
+{
+	file_state *fs = c->fs;
+	if (!fs->darena)
+		fs->darena = kv_arena_new();
+	KV_GROW(fs->defs, fs->capdefs, fs->ndefs + 1);
+	/* The document's own lines, so findings made in phase B still show their source. */
+	if (!c->cur || c->cur_line > c->doc_line) {
+		c->cur = c->src;
+		c->cur_line = 1;
+	}
+	for (; c->cur && c->cur_line < c->doc_line; c->cur_line++) {
+		c->cur = strchr(c->cur, '\n');
+		c->cur = c->cur ? c->cur + 1 : NULL;
+	}
+	const char *start = c->cur;
+	const char *end = start;
+	for (uint32_t line = c->doc_line; end && line <= c->doc_end; line++) {
+		end = strchr(end, '\n');
+		end = end ? end + 1 : NULL;
+	}
+	size_t len = !start ? 0 : end ? (size_t)(end - start) : strlen(start);
+	fs->defs[fs->ndefs++] = (deferred){
+		kv_node_clone(fs->darena, obj),
+		start ? kv_arena_strndup(fs->darena, start, len) : NULL,
+		len,
+		c->doc_line,
+	};
+}
+
+static bool is_crd_type(const kv_objtype *t)
+{
+	return strcmp(t->group, "apiextensions.k8s.io") == 0 &&
+	       strcmp(t->kind, "CustomResourceDefinition") == 0;
+}
+
+static void compile_crd(ctx *c, const kv_node *obj)
+{
+	kv_schema *s;
+	if (kv_schema_compile_crds(&s, &obj, 1, c->e->display, c->d) < 0)
+		return;
+	run *r = c->r;
+	pthread_mutex_lock(&r->mu);
+	KV_GROW(r->crds, r->capcrds, r->ncrds + 1);
+	r->crds[r->ncrds++] = (crd_entry){s, c->file, c->seq++};
+	pthread_mutex_unlock(&r->mu);
+	c->fs->sum.crds++;
+}
+
+/* Validates against the schema, and learns the kind's scope from it. */
+static void validate_object(ctx *c, const kv_node *obj, kv_objtype *t, const kv_node *kind)
+{
+	kv_sref ref;
+	unsigned flags = kv_map_get(obj, "sops") && kv_map_get(obj, "sops")->type == KV_MAP ? KV_VALIDATE_SOPS : 0;
+	if (c->fs->patch)
+		flags |= KV_VALIDATE_PATCH;
+	if (kv_schemaset_find(c->r->set, t->group, t->version, t->kind, &ref)) {
+		t->scope = ref.scope;
+		kv_validate(c->w->validator, ref, obj, flags, c->d);
+		return;
+	}
+	c->fs->sum.no_schema++;
+	if (c->fs->patch)
+		return;
+	kv_buf hint = KV_BUF_INIT;
+	kv_schemaset_suggest(c->r->set, t->group, t->version, t->kind, &hint);
+	kv_diag(c->d, KV_RULE_SCHEMA_MISSING, kind->line, kind->col, NULL,
+		hint.len ? kv_buf_cstr(&hint) : NULL, "no schema for %s%s%s %s", t->group,
+		*t->group ? "/" : "", t->version, t->kind);
+	kv_buf_free(&hint);
+}
+
+static void check_object(ctx *c, const kv_node *obj, const kv_objtype *parsed, const kv_node *kind)
+{
+	kv_objtype t = *parsed;
+	const kv_node *meta = kv_map_get(obj, "metadata");
+	kv_objref ref = {
+		kv_str(kv_map_get(obj, "apiVersion")), t.kind,
+		kv_str(kv_map_get(meta, "namespace")), kv_str(kv_map_get(meta, "name")),
+	};
+	bool crd = is_crd_type(&t);
+	if (c->r->phase == 1 && !crd) {
+		defer_object(c, obj);
+		return;
+	}
+	c->fs->sum.objects++;
+	c->d->obj = &ref;
+	uint32_t errors = c->d->count[KV_SEV_ERROR];
+	if (crd && c->r->phase == 1)
+		compile_crd(c, obj);
+	validate_object(c, obj, &t, kind);
+	if (c->fs->patch) {
+		c->fs->sum.patches_checked++;
+	} else {
+		if (!t.scope)
+			t.scope = kv_k8s_builtin_scope(t.group, t.kind);
+		kv_k8s_check(c->d, obj, &t);
+		record_ident(c, &t, obj, &ref);
+	}
+	if (c->d->count[KV_SEV_ERROR] > errors)
+		c->fs->sum.invalid++;
+	else
+		c->fs->sum.valid++;
+	c->d->obj = NULL;
+}
+
+/* apiVersion and kind must both be there, be strings, and be well-formed. */
+static bool object_type(ctx *c, const kv_node *doc, kv_objtype *t, char *group, char *version,
+			const kv_node **kind_out)
+{
+	const kv_node *av = kv_map_get(doc, "apiVersion"), *kind = kv_map_get(doc, "kind");
+	const kv_node *at = av ? av : kind;
+	if (!av || !kind) {
+		kv_diag(c->d, KV_RULE_MANIFEST_TYPE, at->line, at->col, NULL,
+			"a Kubernetes object needs both apiVersion and kind", "%s is missing",
+			av ? "kind" : "apiVersion");
+		return false;
+	}
+	if (av->type != KV_STRING || kind->type != KV_STRING) {
+		const kv_node *bad = av->type != KV_STRING ? av : kind;
+		kv_diag(c->d, KV_RULE_MANIFEST_TYPE, bad->line, bad->col, NULL, NULL,
+			"%s must be a string, not a %s", bad == av ? "apiVersion" : "kind",
+			kv_type_name((kv_type)bad->type));
+		return false;
+	}
+	if (kv_k8s_split_api_version(av->u.s, group, version, 256) < 0) {
+		kv_diag(c->d, KV_RULE_MANIFEST_TYPE, av->line, av->col, NULL,
+			"write group/version (apps/v1) or just version (v1) for the core group",
+			"malformed apiVersion \"%s\"", av->u.s);
+		return false;
+	}
+	const char *k = kind->u.s;
+	bool ok = kind->len > 0 && ((k[0] >= 'A' && k[0] <= 'Z') || (k[0] >= 'a' && k[0] <= 'z'));
+	for (uint32_t i = 0; ok && i < kind->len; i++)
+		ok = (k[i] >= 'A' && k[i] <= 'Z') || (k[i] >= 'a' && k[i] <= 'z') || (k[i] >= '0' && k[i] <= '9');
+	if (!ok) {
+		kv_diag(c->d, KV_RULE_MANIFEST_TYPE, kind->line, kind->col, NULL, NULL,
+			"malformed kind \"%s\": a kind is a name of letters and digits", k);
+		return false;
+	}
+	*t = (kv_objtype){group, version, k, 0};
+	*kind_out = kind;
+	return true;
+}
+
+static void count_class(ctx *c, kv_class cls)
+{
+	c->fs->sum.classes[cls]++;
+}
+
+static void check_document(ctx *c, const kv_node *doc);
+
+static void check_list(ctx *c, const kv_node *items)
+{
+	for (uint32_t i = 0; i < items->len; i++)
+		check_document(c, items->u.items[i]);
+}
+
+static void check_document(ctx *c, const kv_node *doc)
+{
+	kv_class by_name = class_by_name(c->e->rel);
+	if (doc->type != KV_MAP) {
+		count_class(c, c->fs->patch ? KV_CLASS_PATCH : by_name);
+		return;
+	}
+	const kv_node *av = kv_map_get(doc, "apiVersion"), *kind = kv_map_get(doc, "kind");
+	const char *avs = kv_str(av);
+	bool kustomize_api = avs && strncmp(avs, "kustomize.config.k8s.io/", 24) == 0;
+	if (kustomize_api || by_name == KV_CLASS_KUSTOMIZATION) {
+		if (c->r->phase == 1)
+			collect_patches(c, doc);
+		count_class(c, KV_CLASS_KUSTOMIZATION);
+		return;
+	}
+	/* Files that are never objects, whatever keys they hold (Chart.yaml has apiVersion: v2). */
+	if ((!av && !kind) || by_name == KV_CLASS_HELM_CHART || by_name == KV_CLASS_SOPS_CONFIG) {
+		count_class(c, by_name);
+		return;
+	}
+	char group[256], version[256];
+	kv_objtype t;
+	const kv_node *kind_node;
+	if (!object_type(c, doc, &t, group, version, &kind_node)) {
+		c->fs->sum.objects++;
+		c->fs->sum.invalid++;
+		return;
+	}
+	/* kubectl applies the items of v1 List and of typed lists (RoleList...), never the list. */
+	const kv_node *items = kv_map_get(doc, "items");
+	if (kv_str_has_suffix(t.kind, "List") && items && items->type == KV_LIST) {
+		check_list(c, items);
+		return;
+	}
+	check_object(c, doc, &t, kind_node);
+}
+
+/* ---- files ---- */
+
+static void keep_findings(file_state *fs, kv_diags *d)
+{
+	kv_finding *items;
+	size_t n;
+	for (int s = 0; s < KV_SEV_COUNT; s++)
+		fs->sum.findings[s] += d->count[s];
+	kv_diags_take(d, &items, &n);
+	KV_GROW(fs->findings, fs->cap, fs->n + n);
+	memcpy(fs->findings + fs->n, items, n * sizeof *items);
+	fs->n += n;
+	free(items);
+}
+
+static bool sniff(const kv_blob *b, const kv_entry *e)
+{
+	return memmem(b->data, b->len, "CustomResourceDefinition", 24) ||
+	       memmem(b->data, b->len, "kustomize.config.k8s.io", 23) || is_kustomization_name(e->rel);
+}
+
+/* Reads entry i; a problem becomes a finding on the file. Returns 0 with b filled. */
+static int read_entry(run *r, worker *w, size_t i, kv_blob *b, kv_diags *d)
+{
+	kv_buf err = KV_BUF_INIT;
+	int rc = kv_reader_read(w->reader, i, r->o->limits.file_size, b, &err);
+	if (rc == 1)
+		kv_diag(d, KV_RULE_LIMIT_FILE_SIZE, 0, 0, NULL, "raise limits.fileSize if this is intended",
+			"the file is %zu bytes, more than limits.fileSize (%llu)", b->len,
+			(unsigned long long)r->o->limits.file_size);
+	else if (rc < 0)
+		kv_diag(d, KV_RULE_SOURCE_UNREADABLE, 0, 0, NULL, NULL, "cannot read: %s", kv_buf_cstr(&err));
+	if (rc < 0)
+		r->files[i].sum.io_error = true;
+	if (rc != 0)
+		r->files[i].unread = true;
+	kv_buf_free(&err);
+	return rc;
+}
+
+static void parse_and_check(run *r, worker *w, size_t i, const kv_blob *b, kv_diags *d)
+{
+	file_state *fs = &r->files[i];
+	const kv_entry *e = kv_source_entry(r->src, i);
+	ctx c = {r, w, fs, (uint32_t)i, e, d, b->data, 0, 0, 0, NULL, 0};
+	kv_loader *l = kv_loader_new(b->data, b->len, kv_syntax_for_path(e->display), &r->o->limits, d);
+	kv_doc doc;
+	while (kv_loader_next(l, w->arena, &doc) == 1) {
+		c.doc_line = doc.line;
+		c.doc_end = doc.end_line;
+		if (!doc.root)
+			fs->sum.empty++;
+		else {
+			fs->sum.documents++;
+			check_document(&c, doc.root);
+		}
+		kv_arena_reset(w->arena);
+	}
+	kv_loader_free(l);
+}
+
+static void phase_a(void *ud, int wi, size_t i)
+{
+	run *r = ud;
+	worker *w = &r->workers[wi];
+	file_state *fs = &r->files[i];
+	kv_diags d;
+	kv_diags_init(&d, r->o->rules, (uint32_t)i);
+	kv_blob b;
+	int rc = read_entry(r, w, i, &b, &d);
+	if (rc != 0) {
+		fs->done = true;
+	} else if (sniff(&b, kv_source_entry(r->src, i))) {
+		kv_diags_set_source(&d, b.data, b.len, 1);
+		fs->done = true;
+		fs->sum.files = 1;
+		parse_and_check(r, w, i, &b, &d);
+	}
+	if (rc == 0)
+		kv_blob_release(&b);
+	keep_findings(fs, &d);
+	kv_diags_free(&d);
+}
+
+static void check_deferred(run *r, worker *w, size_t i)
+{
+	file_state *fs = &r->files[i];
+	const kv_entry *e = kv_source_entry(r->src, i);
+	for (size_t k = 0; k < fs->ndefs; k++) {
+		deferred *df = &fs->defs[k];
+		kv_diags d;
+		kv_diags_init(&d, r->o->rules, (uint32_t)i);
+		if (df->src)
+			kv_diags_set_source(&d, df->src, df->srclen, df->line0);
+		ctx c = {r, w, fs, (uint32_t)i, e, &d, df->src, df->line0, df->line0, 0, NULL, 0};
+		check_document(&c, df->root);
+		keep_findings(fs, &d);
+		kv_diags_free(&d);
+	}
+}
+
+static void phase_b(void *ud, int wi, size_t i)
+{
+	run *r = ud;
+	worker *w = &r->workers[wi];
+	file_state *fs = &r->files[i];
+	if (fs->done) {
+		check_deferred(r, w, i);
+		return;
+	}
+	kv_diags d;
+	kv_diags_init(&d, r->o->rules, (uint32_t)i);
+	kv_blob b;
+	if (read_entry(r, w, i, &b, &d) == 0) {
+		kv_diags_set_source(&d, b.data, b.len, 1);
+		fs->sum.files = 1;
+		parse_and_check(r, w, i, &b, &d);
+		kv_blob_release(&b);
+	}
+	keep_findings(fs, &d);
+	kv_diags_free(&d);
+}
+
+/* ---- between and after the phases ---- */
+
+static int crd_cmp(const void *a, const void *b)
+{
+	const crd_entry *x = a, *y = b;
+	if (x->file != y->file)
+		return x->file < y->file ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static void add_repo_crds(run *r)
+{
+	qsort(r->crds, r->ncrds, sizeof *r->crds, crd_cmp);
+	for (size_t i = 0; i < r->ncrds; i++)
+		kv_schemaset_add_repo(r->set, r->crds[i].schema);
+	kv_schemaset_freeze(r->set);
+}
+
+static void mark_patches(run *r)
+{
+	kv_map *refs = kv_map_new();
+	for (size_t i = 0; i < r->nfiles; i++)
+		for (size_t k = 0; k < r->files[i].npatch; k++)
+			*kv_map_slot(refs, r->files[i].patch_refs[k], strlen(r->files[i].patch_refs[k]), NULL) = 1;
+	for (size_t i = 0; i < r->nfiles; i++) {
+		const char *rel = kv_source_entry(r->src, i)->rel;
+		if (kv_map_count(refs) && kv_map_find(refs, rel, strlen(rel)))
+			r->files[i].patch = true;
+	}
+	kv_map_free(refs);
+}
+
+static int ident_cmp(const void *a, const void *b)
+{
+	const ident *x = *(const ident *const *)a, *y = *(const ident *const *)b;
+	size_t n = x->keylen < y->keylen ? x->keylen : y->keylen;
+	int c = memcmp(x->key, y->key, n);
+	if (c || x->keylen != y->keylen)
+		return c ? c : (x->keylen < y->keylen ? -1 : 1);
+	if (x->file != y->file)
+		return x->file < y->file ? -1 : 1;
+	return x->line < y->line ? -1 : x->line > y->line;
+}
+
+static void report_duplicate(run *r, const ident *first, const ident *dup)
+{
+	const char *group = dup->key, *kind = group + strlen(group) + 1;
+	const char *ns = kind + strlen(kind) + 1, *name = ns + strlen(ns) + 1;
+	kv_diags d;
+	kv_diags_init(&d, r->o->rules, dup->file);
+	kv_diag(&d, KV_RULE_K8S_DUPLICATE, dup->line, dup->col, "metadata.name",
+		"the API server keeps only one of them: the one applied last",
+		"%s%s%s %s%s%s is also defined at %s:%u", group, *group ? "/" : "", kind, ns,
+		*ns ? "/" : "", name, kv_source_entry(r->src, first->file)->display, first->line);
+	keep_findings(&r->files[dup->file], &d);
+	kv_diags_free(&d);
+}
+
+static void find_duplicates(run *r)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < r->nfiles; i++)
+		n += r->files[i].nids;
+	const ident **all = kv_xmalloc(sizeof *all * (n ? n : 1));
+	size_t k = 0;
+	for (size_t i = 0; i < r->nfiles; i++)
+		for (size_t j = 0; j < r->files[i].nids; j++)
+			all[k++] = &r->files[i].ids[j];
+	qsort(all, n, sizeof *all, ident_cmp);
+	for (size_t i = 1; i < n; i++) {
+		size_t first = i - 1;
+		while (i < n && all[i]->keylen == all[first]->keylen &&
+		       memcmp(all[i]->key, all[first]->key, all[i]->keylen) == 0)
+			report_duplicate(r, all[first], all[i++]);
+	}
+	free(all);
+}
+
+static void sum_into(kv_summary *t, const kv_summary *s)
+{
+	t->files += s->files;
+	t->documents += s->documents;
+	t->empty += s->empty;
+	t->objects += s->objects;
+	t->valid += s->valid;
+	t->invalid += s->invalid;
+	t->no_schema += s->no_schema;
+	t->patches_checked += s->patches_checked;
+	t->crds += s->crds;
+	for (int i = 0; i < KV_CLASS_COUNT; i++)
+		t->classes[i] += s->classes[i];
+	for (int i = 0; i < KV_SEV_COUNT; i++)
+		t->findings[i] += s->findings[i];
+	t->io_error = t->io_error || s->io_error;
+}
+
+static void free_file(file_state *fs)
+{
+	for (size_t i = 0; i < fs->nids; i++)
+		free(fs->ids[i].key);
+	for (size_t i = 0; i < fs->npatch; i++)
+		free(fs->patch_refs[i]);
+	free(fs->ids);
+	free(fs->patch_refs);
+	free(fs->defs);
+	kv_arena_free(fs->darena);
+}
+
+static int path_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Notes about entries not read join the findings, at the path they concern. */
+static void add_notes(run *r, kv_result *out, kv_finding **all, size_t *n, size_t *cap)
+{
+	size_t notes = kv_source_note_count(r->src);
+	for (size_t i = 0; i < notes; i++) {
+		const kv_note *note = kv_source_note(r->src, i);
+		kv_diags d;
+		kv_diags_init(&d, r->o->rules, (uint32_t)(r->nfiles + i));
+		kv_diag(&d, note->rule, 0, 0, NULL, NULL, "%s", note->message);
+		for (int s = 0; s < KV_SEV_COUNT; s++)
+			out->summary.findings[s] += d.count[s];
+		if (note->rule == KV_RULE_SOURCE_UNREADABLE)
+			out->summary.io_error = true;
+		kv_finding *items;
+		size_t k;
+		kv_diags_take(&d, &items, &k);
+		KV_GROW(*all, *cap, *n + k);
+		memcpy(*all + *n, items, k * sizeof *items);
+		*n += k;
+		free(items);
+		kv_diags_free(&d);
+		out->summary.skipped++;
+	}
+}
+
+/* Builds the sorted file table and renumbers findings into it. */
+static void collect(run *r, kv_result *out)
+{
+	size_t notes = kv_source_note_count(r->src), total = r->nfiles + notes;
+	char **names = kv_xcalloc(total ? total : 1, sizeof *names);
+	for (size_t i = 0; i < r->nfiles; i++)
+		names[i] = kv_source_entry(r->src, i)->display;
+	for (size_t i = 0; i < notes; i++)
+		names[r->nfiles + i] = kv_source_note(r->src, i)->path;
+	char **sorted = kv_xmalloc(sizeof *sorted * (total ? total : 1));
+	memcpy(sorted, names, sizeof *sorted * total);
+	qsort(sorted, total, sizeof *sorted, path_cmp);
+	size_t cap = 0, n = 0;
+	kv_finding *all = NULL;
+	for (size_t i = 0; i < r->nfiles; i++) {
+		file_state *fs = &r->files[i];
+		sum_into(&out->summary, &fs->sum);
+		KV_GROW(all, cap, n + fs->n);
+		memcpy(all + n, fs->findings, fs->n * sizeof *fs->findings);
+		n += fs->n;
+		free(fs->findings);
+		out->summary.skipped += fs->unread;
+	}
+	add_notes(r, out, &all, &n, &cap);
+	out->paths = kv_xcalloc(total ? total : 1, sizeof *out->paths);
+	kv_map *index = kv_map_new();
+	for (size_t i = 0; i < total; i++) {
+		out->paths[i] = kv_xstrdup(sorted[i]);
+		*kv_map_slot(index, sorted[i], strlen(sorted[i]), NULL) = i;
+	}
+	out->npaths = total;
+	for (size_t i = 0; i < n; i++) {
+		const char *p = names[all[i].file];
+		all[i].file = (uint32_t)*kv_map_find(index, p, strlen(p));
+	}
+	kv_findings_sort(all, n);
+	out->findings = all;
+	out->nfindings = n;
+	kv_map_free(index);
+	free(sorted);
+	free(names);
+}
+
+int kv_check_run(kv_source *src, kv_schemaset *set, const kv_check_opts *o, kv_result *out)
+{
+	memset(out, 0, sizeof *out);
+	run r = {.src = src, .set = set, .o = o, .nfiles = kv_source_count(src)};
+	r.files = kv_xcalloc(r.nfiles ? r.nfiles : 1, sizeof *r.files);
+	pthread_mutex_init(&r.mu, NULL);
+	int jobs = o->jobs > 0 ? o->jobs : 1;
+	r.workers = kv_xcalloc((size_t)jobs, sizeof *r.workers);
+	kv_vopts vo = o->vopts;
+	vo.set = set;
+	kv_schemaset_freeze(set);
+	for (int i = 0; i < jobs; i++) {
+		r.workers[i].reader = kv_reader_new(src);
+		r.workers[i].arena = kv_arena_new();
+		r.workers[i].validator = kv_validator_new(&vo);
+	}
+	r.phase = 1;
+	kv_parallel_for(r.nfiles, jobs, phase_a, &r);
+	add_repo_crds(&r);
+	mark_patches(&r);
+	r.phase = 2;
+	kv_parallel_for(r.nfiles, jobs, phase_b, &r);
+	find_duplicates(&r);
+	collect(&r, out);
+	out->summary.cel_rules = kv_schemaset_cel_rules(set);
+	for (int i = 0; i < jobs; i++)
+		out->summary.templated += kv_validator_templated(r.workers[i].validator);
+	for (int i = 0; i < jobs; i++) {
+		kv_reader_free(r.workers[i].reader);
+		kv_arena_free(r.workers[i].arena);
+		kv_validator_free(r.workers[i].validator);
+	}
+	for (size_t i = 0; i < r.nfiles; i++)
+		free_file(&r.files[i]);
+	free(r.files);
+	free(r.workers);
+	free(r.crds);
+	pthread_mutex_destroy(&r.mu);
+	return 0;
+}
+
+void kv_result_free(kv_result *r)
+{
+	for (size_t i = 0; i < r->nfindings; i++)
+		kv_finding_free(&r->findings[i]);
+	free(r->findings);
+	for (size_t i = 0; i < r->npaths; i++)
+		free(r->paths[i]);
+	free(r->paths);
+	memset(r, 0, sizeof *r);
+}

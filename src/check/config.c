@@ -1,0 +1,269 @@
+/* config.c: .kvet.yaml parsing. A table maps each key to its handler; nothing unknown passes. */
+#include "kvet/config.h"
+
+#include "kvet/alloc.h"
+#include "kvet/strutil.h"
+#include "kvet/validate.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+	kv_config *c;
+	const char *path;
+	kv_buf *err;
+	int errors;
+} parser;
+
+static void problem(parser *p, const kv_node *at, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void problem(parser *p, const kv_node *at, const char *fmt, ...)
+{
+	if (p->err->len)
+		kv_buf_putc(p->err, '\n');
+	kv_buf_printf(p->err, "%s:%u:%u: ", p->path, at->line, at->col);
+	va_list ap;
+	va_start(ap, fmt);
+	kv_buf_vprintf(p->err, fmt, ap);
+	va_end(ap);
+	p->errors++;
+}
+
+void kv_config_init(kv_config *c)
+{
+	memset(c, 0, sizeof *c);
+	kv_rule_config_defaults(&c->rules);
+	c->fail_on = KV_SEV_ERROR;
+	c->strict = -1;
+	kv_limits_default(&c->limits);
+	c->validation_steps = KV_VALIDATE_STEPS_DEFAULT;
+	c->regex_steps = KV_REGEX_LIMIT_DEFAULT;
+}
+
+static void free_list(char **list, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(list[i]);
+	free(list);
+}
+
+void kv_config_free(kv_config *c)
+{
+	free(c->path);
+	free(c->kubernetes_version);
+	free(c->schema_url);
+	free_list(c->schemas, c->nschemas);
+	free_list(c->exclude, c->nexclude);
+	memset(c, 0, sizeof *c);
+}
+
+static bool want_string(parser *p, const kv_node *v, const char *key)
+{
+	if (v->type == KV_STRING)
+		return true;
+	problem(p, v, "%s must be a string, not a %s", key, kv_type_name((kv_type)v->type));
+	return false;
+}
+
+static void set_string(parser *p, const kv_node *v, const char *key, char **out)
+{
+	if (want_string(p, v, key)) {
+		free(*out);
+		*out = kv_xstrndup(v->u.s, v->len);
+	}
+}
+
+static void string_list(parser *p, const kv_node *v, const char *key, char ***out, size_t *n)
+{
+	if (v->type != KV_LIST) {
+		problem(p, v, "%s must be a list of strings", key);
+		return;
+	}
+	*out = kv_xcalloc(v->len ? v->len : 1, sizeof **out);
+	for (uint32_t i = 0; i < v->len; i++)
+		if (want_string(p, v->u.items[i], key))
+			(*out)[(*n)++] = kv_xstrndup(v->u.items[i]->u.s, v->u.items[i]->len);
+}
+
+static void on_version(parser *p, const kv_node *v)
+{
+	if (v->type == KV_DOUBLE || v->type == KV_INT) {
+		problem(p, v, "kubernetesVersion must be quoted (\"1.35.0\"): unquoted, YAML reads a number");
+		return;
+	}
+	set_string(p, v, "kubernetesVersion", &p->c->kubernetes_version);
+}
+
+static void on_schemas(parser *p, const kv_node *v)
+{
+	string_list(p, v, "schemas", &p->c->schemas, &p->c->nschemas);
+}
+
+static void on_exclude(parser *p, const kv_node *v)
+{
+	string_list(p, v, "exclude", &p->c->exclude, &p->c->nexclude);
+}
+
+static void on_schema_url(parser *p, const kv_node *v)
+{
+	set_string(p, v, "schemaURL", &p->c->schema_url);
+}
+
+static bool severity_of(parser *p, const kv_node *v, kv_severity *out)
+{
+	if (v->type == KV_BOOL && !v->u.b) {
+		*out = KV_SEV_OFF; /* `off` unquoted is YAML 1.1 for false */
+		return true;
+	}
+	if (v->type == KV_STRING && kv_severity_parse(out, v->u.s) == 0)
+		return true;
+	problem(p, v, "a severity is one of error, warning, info, off");
+	return false;
+}
+
+static void on_rules(parser *p, const kv_node *v)
+{
+	if (v->type != KV_MAP) {
+		problem(p, v, "rules must map rule ids to severities (error, warning, info, off)");
+		return;
+	}
+	for (uint32_t i = 0; i < v->len; i++) {
+		const kv_node *k = v->u.pairs[i].key;
+		kv_rule rule;
+		kv_severity sev;
+		if (kv_rule_lookup(&rule, k->u.s) < 0) {
+			problem(p, k, "unknown rule \"%s\" (kvet rules lists them)", k->u.s);
+			continue;
+		}
+		if (severity_of(p, v->u.pairs[i].value, &sev))
+			p->c->rules.sev[rule] = (uint8_t)sev;
+	}
+}
+
+static void on_fail_on(parser *p, const kv_node *v)
+{
+	kv_severity sev;
+	if (want_string(p, v, "failOn") && (kv_severity_parse(&sev, v->u.s) < 0 || sev == KV_SEV_OFF)) {
+		problem(p, v, "failOn is one of error, warning, info");
+		return;
+	}
+	if (v->type == KV_STRING) {
+		p->c->fail_on = sev;
+		p->c->has_fail_on = true;
+	}
+}
+
+static void on_strict(parser *p, const kv_node *v)
+{
+	if (v->type != KV_BOOL)
+		problem(p, v, "strict must be true or false");
+	else
+		p->c->strict = v->u.b;
+}
+
+static bool positive(parser *p, const kv_node *v, const char *key, uint64_t *out)
+{
+	if (v->type == KV_INT && v->u.i > 0) {
+		*out = (uint64_t)v->u.i;
+		return true;
+	}
+	if (v->type == KV_STRING && kv_parse_size(out, v->u.s) == 0 && *out > 0)
+		return true;
+	problem(p, v, "limits.%s must be a positive number", key);
+	return false;
+}
+
+static void on_limits(parser *p, const kv_node *v)
+{
+	if (v->type != KV_MAP) {
+		problem(p, v, "limits must be a map");
+		return;
+	}
+	kv_config *c = p->c;
+	for (uint32_t i = 0; i < v->len; i++) {
+		const kv_node *k = v->u.pairs[i].key, *val = v->u.pairs[i].value;
+		uint64_t n;
+		if (kv_str_eq(k, "fileSize")) {
+			if (positive(p, val, "fileSize", &n))
+				c->limits.file_size = n;
+		} else if (kv_str_eq(k, "depth")) {
+			if (positive(p, val, "depth", &n))
+				c->limits.depth = n > 100000 ? 100000 : (uint32_t)n;
+		} else if (kv_str_eq(k, "aliasNodes")) {
+			if (positive(p, val, "aliasNodes", &n))
+				c->limits.alias_nodes = n;
+		} else if (kv_str_eq(k, "documents")) {
+			if (positive(p, val, "documents", &n))
+				c->limits.documents = n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
+		} else if (kv_str_eq(k, "validationSteps")) {
+			if (positive(p, val, "validationSteps", &n))
+				c->validation_steps = n;
+		} else if (kv_str_eq(k, "regexSteps")) {
+			if (positive(p, val, "regexSteps", &n))
+				c->regex_steps = n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
+		} else {
+			problem(p, k, "unknown key limits.%s (fileSize, depth, aliasNodes, documents, "
+				      "validationSteps, regexSteps)", k->u.s);
+		}
+	}
+}
+
+static const struct {
+	const char *key;
+	void (*fn)(parser *p, const kv_node *v);
+} keys[] = {
+	{"kubernetesVersion", on_version}, {"schemas", on_schemas}, {"exclude", on_exclude},
+	{"rules", on_rules}, {"failOn", on_fail_on}, {"strict", on_strict},
+	{"schemaURL", on_schema_url}, {"limits", on_limits},
+};
+
+static void on_key(parser *p, const kv_pair *pair)
+{
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+		if (kv_str_eq(pair->key, keys[i].key)) {
+			if (pair->value->type != KV_NULL)
+				keys[i].fn(p, pair->value);
+			return;
+		}
+	}
+	kv_buf known = KV_BUF_INIT;
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+		kv_buf_printf(&known, "%s%s", i ? ", " : "", keys[i].key);
+	problem(p, pair->key, "unknown key \"%s\" (known: %s)", pair->key->u.s, kv_buf_cstr(&known));
+	kv_buf_free(&known);
+}
+
+int kv_config_parse(kv_config *c, const char *data, size_t len, const char *path, kv_buf *err)
+{
+	parser p = {c, path, err, 0};
+	free(c->path);
+	c->path = kv_xstrdup(path);
+	kv_limits lim;
+	kv_limits_default(&lim);
+	kv_arena *arena = kv_arena_new();
+	kv_diags d;
+	kv_diags_init(&d, NULL, 0);
+	kv_loader *l = kv_loader_new(data, len, KV_SYNTAX_YAML, &lim, &d);
+	kv_doc doc;
+	int rc = kv_loader_next(l, arena, &doc);
+	for (size_t i = 0; i < d.n; i++) {
+		kv_buf_printf(err, "%s%s:%u:%u: %s", err->len ? "\n" : "", path, d.items[i].line,
+			      d.items[i].col, d.items[i].message);
+		p.errors++;
+	}
+	if (rc == 1 && doc.root && doc.root->type != KV_MAP) {
+		problem(&p, doc.root, "the configuration must be a map of keys");
+	} else if (rc == 1 && doc.root) {
+		for (uint32_t i = 0; i < doc.root->len; i++)
+			on_key(&p, &doc.root->u.pairs[i]);
+		if (kv_loader_next(l, arena, &doc) == 1)
+			problem(&p, doc.root ? doc.root : &(kv_node){.line = doc.line, .col = 1},
+				"the configuration must be one YAML document");
+	}
+	kv_loader_free(l);
+	kv_diags_free(&d);
+	kv_arena_free(arena);
+	return p.errors ? -1 : 0;
+}
