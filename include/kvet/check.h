@@ -19,6 +19,7 @@
 	X(HELM_CHART, "Helm chart")               \
 	X(HELM_VALUES, "Helm values")             \
 	X(SOPS_CONFIG, "SOPS configuration")      \
+	X(KVET_CONFIG, "kvet configuration")      \
 	X(PATCH, "kustomize patch")               \
 	X(OTHER, "other")
 

@@ -123,6 +123,8 @@ static kv_class class_by_name(const char *path)
 		return KV_CLASS_HELM_VALUES;
 	if (strcmp(b, ".sops.yaml") == 0)
 		return KV_CLASS_SOPS_CONFIG;
+	if (strcmp(b, ".kvet.yaml") == 0)
+		return KV_CLASS_KVET_CONFIG;
 	return KV_CLASS_OTHER;
 }
 
@@ -358,7 +360,8 @@ static void check_document(ctx *c, const kv_node *doc)
 		return;
 	}
 	/* Files that are never objects, whatever keys they hold (Chart.yaml has apiVersion: v2). */
-	if ((!av && !kind) || by_name == KV_CLASS_HELM_CHART || by_name == KV_CLASS_SOPS_CONFIG) {
+	if ((!av && !kind) || by_name == KV_CLASS_HELM_CHART || by_name == KV_CLASS_SOPS_CONFIG ||
+	    by_name == KV_CLASS_KVET_CONFIG) {
 		count_class(c, by_name);
 		return;
 	}

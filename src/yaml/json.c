@@ -337,7 +337,9 @@ static kv_node *array(parser *ps)
 	}
 	size_t n = ps->nitems - base;
 	kv_node *list = kv_build_node(ps->arena, KV_LIST, line, col);
-	list->u.items = kv_arena_memdup(ps->arena, ps->items + base, sizeof(kv_node *) * (n ? n : 1));
+	list->u.items = kv_arena_alloc(ps->arena, sizeof(kv_node *) * (n ? n : 1));
+	if (n)
+		memcpy(list->u.items, ps->items + base, sizeof(kv_node *) * n);
 	list->len = (uint32_t)n;
 	ps->nitems = base;
 	ps->depth--;

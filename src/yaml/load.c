@@ -262,7 +262,9 @@ static kv_node *end_list(kv_loader *l, struct frame *f)
 {
 	size_t n = l->nvals - f->start;
 	kv_node *list = kv_build_node(l->arena, KV_LIST, f->line, f->col);
-	list->u.items = kv_arena_memdup(l->arena, l->vals + f->start, sizeof(kv_node *) * (n ? n : 1));
+	list->u.items = kv_arena_alloc(l->arena, sizeof(kv_node *) * (n ? n : 1));
+	if (n)
+		memcpy(list->u.items, l->vals + f->start, sizeof(kv_node *) * n);
 	list->len = (uint32_t)n;
 	return list;
 }
