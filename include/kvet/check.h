@@ -14,23 +14,25 @@
 #include "kvet/yaml.h"
 
 /* Documents that are not Kubernetes objects, by what they are. */
-#define KV_CLASSES(X)                             \
-	X(KUSTOMIZATION, "kustomization")         \
-	X(HELM_CHART, "Helm chart")               \
-	X(HELM_VALUES, "Helm values")             \
-	X(SOPS_CONFIG, "SOPS configuration")      \
-	X(KVET_CONFIG, "kvet configuration")      \
-	X(PATCH, "kustomize patch")               \
-	X(OTHER, "other")
+/* id, name in text reports, key in JSON reports */
+#define KV_CLASSES(X)                                              \
+	X(KUSTOMIZATION, "kustomization", "kustomization")         \
+	X(HELM_CHART, "Helm chart", "helmChart")                   \
+	X(HELM_VALUES, "Helm values", "helmValues")                \
+	X(SOPS_CONFIG, "SOPS configuration", "sopsConfig")         \
+	X(KVET_CONFIG, "kvet configuration", "kvetConfig")         \
+	X(PATCH, "kustomize patch", "kustomizePatch")              \
+	X(OTHER, "other", "other")
 
 typedef enum {
-#define X(e, s) KV_CLASS_##e,
+#define X(e, s, k) KV_CLASS_##e,
 	KV_CLASSES(X)
 #undef X
 	KV_CLASS_COUNT
 } kv_class;
 
 const char *kv_class_name(kv_class c);
+const char *kv_class_key(kv_class c);
 
 typedef struct {
 	uint32_t files;     /* files read */

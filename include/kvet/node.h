@@ -56,6 +56,8 @@ struct kv_pair {
 };
 
 const char *kv_type_name(kv_type t);
+/* The name with its article, for messages: "an integer", "a map". */
+const char *kv_type_phrase(kv_type t);
 
 /* Lookup by key in a map; NULL when n is not a map or has no such key. Borrowed. */
 kv_node *kv_map_get(const kv_node *n, const char *key);

@@ -83,7 +83,7 @@ void kv_blob_release(kv_blob *b);
 
 /* A per-thread reader. Caller frees with kv_reader_free. */
 typedef struct kv_reader kv_reader;
-kv_reader *kv_reader_new(const kv_source *s);
+kv_reader *kv_reader_new(kv_source *s);
 void kv_reader_free(kv_reader *r);
 /* Reads entry i. Returns 0, 1 when it is larger than max (out->len holds the size; nothing
  * is read), or -1 with a message in err. */

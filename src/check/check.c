@@ -21,7 +21,13 @@
 #include <string.h>
 
 static const char *const class_names[] = {
-#define X(e, s) s,
+#define X(e, s, k) s,
+	KV_CLASSES(X)
+#undef X
+};
+
+static const char *const class_keys[] = {
+#define X(e, s, k) k,
 	KV_CLASSES(X)
 #undef X
 };
@@ -31,10 +37,17 @@ const char *kv_class_name(kv_class c)
 	return c < KV_CLASS_COUNT ? class_names[c] : "?";
 }
 
+const char *kv_class_key(kv_class c)
+{
+	return c < KV_CLASS_COUNT ? class_keys[c] : "?";
+}
+
 typedef struct {
-	char *key; /* group \0 kind \0 namespace \0 name */
+	char *key; /* group \0 kind \0 namespace \0 name [\0 folder] */
 	size_t keylen;
+	char *api_version;
 	uint32_t file, line, col;
+	bool valid; /* counted valid: a duplicate makes it invalid */
 } ident;
 
 typedef struct {
@@ -42,6 +55,7 @@ typedef struct {
 	char *src;
 	size_t srclen;
 	uint32_t line0;
+	bool load_errors;
 } deferred;
 
 typedef struct {
@@ -95,6 +109,7 @@ typedef struct {
 	uint32_t seq;
 	const char *cur; /* start of line cur_line in src: documents come in order */
 	uint32_t cur_line;
+	bool load_errors; /* the document itself has YAML errors (duplicate keys, aliases) */
 } ctx;
 
 /* ---- classification ---- */
@@ -161,11 +176,12 @@ static void collect_patches(ctx *c, const kv_node *k)
 
 /* ---- objects ---- */
 
-static void record_ident(ctx *c, const kv_objtype *t, const kv_node *obj, const kv_objref *ref)
+/* Remembers the object's identity for the duplicate check; false when it has no name. */
+static bool record_ident(ctx *c, const kv_objtype *t, const kv_node *obj, const kv_objref *ref)
 {
 	const kv_node *name = kv_map_get(kv_map_get(obj, "metadata"), "name");
 	if (!ref->name)
-		return;
+		return false;
 	const char *ns = t->scope == KV_SCOPE_CLUSTER ? "" : ref->ns ? ref->ns : "";
 	file_state *fs = c->fs;
 	KV_GROW(fs->ids, fs->capids, fs->nids + 1);
@@ -182,7 +198,9 @@ static void record_ident(ctx *c, const kv_objtype *t, const kv_node *obj, const 
 		kv_buf_putc(&key, '\0');
 	}
 	size_t len = key.len;
-	fs->ids[fs->nids++] = (ident){kv_buf_detach(&key), len, c->file, name->line, name->col};
+	fs->ids[fs->nids++] = (ident){kv_buf_detach(&key), len, kv_xstrdup(ref->api_version), c->file,
+				      name->line, name->col, false};
+	return true;
 }
 
 static void defer_object(ctx *c, const kv_node *obj)
@@ -212,6 +230,7 @@ static void defer_object(ctx *c, const kv_node *obj)
 		start ? kv_arena_strndup(fs->darena, start, len) : NULL,
 		len,
 		c->doc_line,
+		c->load_errors,
 	};
 }
 
@@ -275,6 +294,8 @@ static void check_object(ctx *c, const kv_node *obj, const kv_objtype *parsed, c
 	uint32_t errors = c->d->count[KV_SEV_ERROR];
 	if (crd && c->r->phase == 1)
 		compile_crd(c, obj);
+	uint32_t no_schema = c->fs->sum.no_schema;
+	bool recorded = false;
 	validate_object(c, obj, &t, kind);
 	if (c->fs->patch) {
 		c->fs->sum.patches_checked++;
@@ -282,12 +303,18 @@ static void check_object(ctx *c, const kv_node *obj, const kv_objtype *parsed, c
 		if (!t.scope)
 			t.scope = kv_k8s_builtin_scope(t.group, t.kind);
 		kv_k8s_check(c->d, obj, &t);
-		record_ident(c, &t, obj, &ref);
+		recorded = record_ident(c, &t, obj, &ref);
 	}
-	if (c->d->count[KV_SEV_ERROR] > errors)
-		c->fs->sum.invalid++;
-	else
-		c->fs->sum.valid++;
+	/* Valid, invalid and without a schema partition the objects. */
+	if (c->fs->sum.no_schema == no_schema) {
+		if (c->d->count[KV_SEV_ERROR] > errors || c->load_errors) {
+			c->fs->sum.invalid++;
+		} else {
+			c->fs->sum.valid++;
+			if (c->fs->nids && recorded)
+				c->fs->ids[c->fs->nids - 1].valid = true;
+		}
+	}
 	c->d->obj = NULL;
 }
 
@@ -306,8 +333,8 @@ static bool object_type(ctx *c, const kv_node *doc, kv_objtype *t, char *group, 
 	if (av->type != KV_STRING || kind->type != KV_STRING) {
 		const kv_node *bad = av->type != KV_STRING ? av : kind;
 		kv_diag(c->d, KV_RULE_MANIFEST_TYPE, bad->line, bad->col, NULL, NULL,
-			"%s must be a string, not a %s", bad == av ? "apiVersion" : "kind",
-			kv_type_name((kv_type)bad->type));
+			"%s must be a string, not %s", bad == av ? "apiVersion" : "kind",
+			kv_type_phrase((kv_type)bad->type));
 		return false;
 	}
 	if (kv_k8s_split_api_version(av->u.s, group, version, 256) < 0) {
@@ -426,12 +453,14 @@ static void parse_and_check(run *r, worker *w, size_t i, const kv_blob *b, kv_di
 {
 	file_state *fs = &r->files[i];
 	const kv_entry *e = kv_source_entry(r->src, i);
-	ctx c = {r, w, fs, (uint32_t)i, e, d, b->data, 0, 0, 0, NULL, 0};
+	ctx c = {.r = r, .w = w, .fs = fs, .file = (uint32_t)i, .e = e, .d = d, .src = b->data};
 	kv_loader *l = kv_loader_new(b->data, b->len, kv_syntax_for_path(e->display), &r->o->limits, d);
 	kv_doc doc;
+	uint32_t errors = d->count[KV_SEV_ERROR];
 	while (kv_loader_next(l, w->arena, &doc) == 1) {
 		c.doc_line = doc.line;
 		c.doc_end = doc.end_line;
+		c.load_errors = d->count[KV_SEV_ERROR] > errors;
 		if (!doc.root)
 			fs->sum.empty++;
 		else {
@@ -439,6 +468,7 @@ static void parse_and_check(run *r, worker *w, size_t i, const kv_blob *b, kv_di
 			check_document(&c, doc.root);
 		}
 		kv_arena_reset(w->arena);
+		errors = d->count[KV_SEV_ERROR];
 	}
 	kv_loader_free(l);
 }
@@ -476,7 +506,8 @@ static void check_deferred(run *r, worker *w, size_t i)
 		kv_diags_init(&d, r->o->rules, (uint32_t)i);
 		if (df->src)
 			kv_diags_set_source(&d, df->src, df->srclen, df->line0);
-		ctx c = {r, w, fs, (uint32_t)i, e, &d, df->src, df->line0, df->line0, 0, NULL, 0};
+		ctx c = {.r = r, .w = w, .fs = fs, .file = (uint32_t)i, .e = e, .d = &d, .src = df->src,
+			 .doc_line = df->line0, .doc_end = df->line0, .load_errors = df->load_errors};
 		check_document(&c, df->root);
 		keep_findings(fs, &d);
 		kv_diags_free(&d);
@@ -549,17 +580,26 @@ static int ident_cmp(const void *a, const void *b)
 	return x->line < y->line ? -1 : x->line > y->line;
 }
 
-static void report_duplicate(run *r, const ident *first, const ident *dup)
+static void report_duplicate(run *r, const ident *first, ident *dup)
 {
 	const char *group = dup->key, *kind = group + strlen(group) + 1;
 	const char *ns = kind + strlen(kind) + 1, *name = ns + strlen(ns) + 1;
+	file_state *fs = &r->files[dup->file];
+	kv_objref ref = {dup->api_version, kind, *ns ? ns : NULL, name};
 	kv_diags d;
 	kv_diags_init(&d, r->o->rules, dup->file);
+	d.obj = &ref;
+	/* Written as kubectl writes a resource: Kind.group namespace/name. */
 	kv_diag(&d, KV_RULE_K8S_DUPLICATE, dup->line, dup->col, "metadata.name",
 		"the API server keeps only one of them: the one applied last",
-		"%s%s%s %s%s%s is also defined at %s:%u", group, *group ? "/" : "", kind, ns,
+		"%s%s%s %s%s%s is also defined at %s:%u", kind, *group ? "." : "", group, ns,
 		*ns ? "/" : "", name, kv_source_entry(r->src, first->file)->display, first->line);
-	keep_findings(&r->files[dup->file], &d);
+	if (dup->valid && d.count[KV_SEV_ERROR]) {
+		fs->sum.valid--;
+		fs->sum.invalid++;
+		dup->valid = false;
+	}
+	keep_findings(fs, &d);
 	kv_diags_free(&d);
 }
 
@@ -568,7 +608,7 @@ static void find_duplicates(run *r)
 	size_t n = 0;
 	for (size_t i = 0; i < r->nfiles; i++)
 		n += r->files[i].nids;
-	const ident **all = kv_xmalloc(sizeof *all * (n ? n : 1));
+	ident **all = kv_xmalloc(sizeof *all * (n ? n : 1));
 	size_t k = 0;
 	for (size_t i = 0; i < r->nfiles; i++)
 		for (size_t j = 0; j < r->files[i].nids; j++)
@@ -603,8 +643,10 @@ static void sum_into(kv_summary *t, const kv_summary *s)
 
 static void free_file(file_state *fs)
 {
-	for (size_t i = 0; i < fs->nids; i++)
+	for (size_t i = 0; i < fs->nids; i++) {
 		free(fs->ids[i].key);
+		free(fs->ids[i].api_version);
+	}
 	for (size_t i = 0; i < fs->npatch; i++)
 		free(fs->patch_refs[i]);
 	free(fs->ids);

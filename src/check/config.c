@@ -63,7 +63,7 @@ static bool want_string(parser *p, const kv_node *v, const char *key)
 {
 	if (v->type == KV_STRING)
 		return true;
-	problem(p, v, "%s must be a string, not a %s", key, kv_type_name((kv_type)v->type));
+	problem(p, v, "%s must be a string, not %s", key, kv_type_phrase((kv_type)v->type));
 	return false;
 }
 

@@ -106,16 +106,25 @@ int kv_opt_next(kv_optparser *p)
 	return -1;
 }
 
+static int left_column(const kv_opt *o, char *buf, size_t n)
+{
+	const char *arg = o->arg ? o->arg : "";
+	if (o->short_name)
+		return snprintf(buf, n, "-%c, --%s%s%s", o->short_name, o->name, *arg ? " " : "", arg);
+	return snprintf(buf, n, "    --%s%s%s", o->name, *arg ? " " : "", arg);
+}
+
 void kv_opt_help(kv_buf *b, const kv_opt *opts, size_t n)
 {
+	int width = 0;
+	char left[80];
 	for (size_t i = 0; i < n; i++) {
-		char left[80];
-		const char *arg = opts[i].arg ? opts[i].arg : "";
-		int len = opts[i].short_name
-				  ? snprintf(left, sizeof left, "-%c, --%s%s%s", opts[i].short_name,
-					     opts[i].name, *arg ? " " : "", arg)
-				  : snprintf(left, sizeof left, "    --%s%s%s", opts[i].name, *arg ? " " : "", arg);
-		kv_buf_printf(b, "  %s", left);
-		kv_buf_printf(b, "%*s%s\n", len < 30 ? 30 - len : 1, "", opts[i].help);
+		int len = left_column(&opts[i], left, sizeof left);
+		if (len > width)
+			width = len;
+	}
+	for (size_t i = 0; i < n; i++) {
+		int len = left_column(&opts[i], left, sizeof left);
+		kv_buf_printf(b, "  %s%*s  %s\n", left, width - len, "", opts[i].help);
 	}
 }

@@ -171,8 +171,8 @@ static void attach_source(kv_diags *d, kv_finding *f)
 {
 	const char *line;
 	size_t len;
-	if (!source_line(d, f->line, &line, &len) || len > MAX_SOURCE_LINE)
-		return; /* minified or generated: a caret line would not help */
+	if (!source_line(d, f->line, &line, &len) || len > MAX_SOURCE_LINE || !kv_utf8_valid(line, len, NULL))
+		return; /* minified, generated or not text: a caret line would not help */
 	f->source = kv_xstrndup(line, len);
 	f->caret_col = f->col ? f->col : 1;
 	size_t off = kv_utf8_col_offset(line, len, f->caret_col);

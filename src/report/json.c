@@ -76,7 +76,7 @@ static json_t *summary(const kv_summary *s)
 	json_object_set_new(o, "crds", json_integer(s->crds));
 	json_t *other = json_object();
 	for (int i = 0; i < KV_CLASS_COUNT; i++)
-		json_object_set_new(other, kv_class_name((kv_class)i), json_integer(s->classes[i]));
+		json_object_set_new(other, kv_class_key((kv_class)i), json_integer(s->classes[i]));
 	json_object_set_new(o, "other", other);
 	json_object_set_new(o, "errors", json_integer(s->findings[KV_SEV_ERROR]));
 	json_object_set_new(o, "warnings", json_integer(s->findings[KV_SEV_WARNING]));

@@ -298,12 +298,22 @@ static void check_selector(kv_diags *d, const kv_node *obj, bool plain_map)
 	for (uint32_t i = 0; me && me->type == KV_LIST && i < me->len; i++) {
 		if (requirement_met(me->u.items[i], labels))
 			continue;
-		char field[64], what[300];
+		char field[64];
 		snprintf(field, sizeof field, "spec.selector.matchExpressions[%u]", i);
-		const char *key = kv_str(kv_map_get(me->u.items[i], "key"));
-		const char *op = kv_str(kv_map_get(me->u.items[i], "operator"));
-		snprintf(what, sizeof what, "%s %s", key ? key : "?", op ? op : "?");
-		mismatch(d, me->u.items[i], field, what, labels);
+		const kv_node *req = me->u.items[i];
+		const char *key = kv_str(kv_map_get(req, "key"));
+		const char *op = kv_str(kv_map_get(req, "operator"));
+		kv_buf what = KV_BUF_INIT;
+		kv_buf_printf(&what, "%s %s", key ? key : "?", op ? op : "?");
+		const kv_node *values = kv_map_get(req, "values");
+		for (uint32_t k = 0; values && values->type == KV_LIST && k < values->len; k++) {
+			const char *val = kv_str(values->u.items[k]);
+			kv_buf_printf(&what, "%s%s", k ? ", " : " (", val ? val : "?");
+			if (k + 1 == values->len)
+				kv_buf_putc(&what, ')');
+		}
+		mismatch(d, req, field, kv_buf_cstr(&what), labels);
+		kv_buf_free(&what);
 	}
 }
 

@@ -404,8 +404,13 @@ static void check_string(kv_validator *v, const kv_schema *s, const kv_snode *sn
 static void check_number(kv_validator *v, const kv_snode *sn, const exts *e, const kv_node *n)
 {
 	double d = n->type == KV_INT ? (double)n->u.i : n->u.d;
-	if (sn->format == KV_FMT_INT32 && (d < -2147483648.0 || d > 2147483647.0))
-		report(v, KV_RULE_SCHEMA_RANGE, n, NULL, "%g does not fit a 32-bit integer", d);
+	if (sn->format == KV_FMT_INT32 && (d < -2147483648.0 || d > 2147483647.0)) {
+		if (n->type == KV_INT)
+			report(v, KV_RULE_SCHEMA_RANGE, n, NULL, "%lld does not fit a 32-bit integer",
+			       (long long)n->u.i);
+		else
+			report(v, KV_RULE_SCHEMA_RANGE, n, NULL, "%g does not fit a 32-bit integer", d);
+	}
 	if ((sn->format == KV_FMT_INT64 || (sn->types & KV_ST_INT)) && (n->flags & KV_NF_BIGNUM))
 		report(v, KV_RULE_SCHEMA_RANGE, n, NULL, "the number does not fit a 64-bit integer");
 	if (e->min) {

@@ -497,11 +497,11 @@ const kv_note *kv_source_note(const kv_source *s, size_t i)
 }
 
 struct kv_reader {
-	const kv_source *s;
+	kv_source *s;
 	git_repository *repo;
 };
 
-kv_reader *kv_reader_new(const kv_source *s)
+kv_reader *kv_reader_new(kv_source *s)
 {
 	kv_reader *r = kv_xcalloc(1, sizeof *r);
 	r->s = s;
@@ -527,8 +527,15 @@ void kv_blob_release(kv_blob *b)
 	memset(b, 0, sizeof *b);
 }
 
-static int read_stdin(uint64_t max, kv_blob *out, kv_buf *err)
+/* Standard input can be read only once, so its bytes stay with the source and every read
+ * after the first hands out the same copy. */
+static int read_stdin(kv_source *s, uint64_t max, kv_blob *out, kv_buf *err)
 {
+	if (s->stdin_data || s->stdin_too_large) {
+		out->data = s->stdin_data;
+		out->len = s->stdin_len;
+		return s->stdin_too_large ? 1 : 0;
+	}
 	kv_buf b = KV_BUF_INIT;
 	char chunk[65536];
 	for (;;) {
@@ -543,15 +550,16 @@ static int read_stdin(uint64_t max, kv_blob *out, kv_buf *err)
 		if (r == 0)
 			break;
 		if (b.len + (size_t)r > max) {
-			out->len = b.len + (size_t)r;
+			out->len = s->stdin_len = b.len + (size_t)r;
+			s->stdin_too_large = true;
 			kv_buf_free(&b);
 			return 1;
 		}
 		kv_buf_add(&b, chunk, (size_t)r);
 	}
-	out->len = b.len;
-	out->owner = kv_buf_detach(&b);
-	out->data = out->owner;
+	s->stdin_len = out->len = b.len;
+	s->stdin_data = kv_buf_detach(&b);
+	out->data = s->stdin_data;
 	return 0;
 }
 
@@ -592,7 +600,7 @@ int kv_reader_read(kv_reader *r, size_t i, uint64_t max, kv_blob *out, kv_buf *e
 	const kv_entry *e = &r->s->entries[i];
 	memset(out, 0, sizeof *out);
 	if (e->is_stdin)
-		return read_stdin(max, out, err);
+		return read_stdin(r->s, max, out, err);
 	if (e->has_oid)
 		return read_git(r, e, max, out, err);
 	char *data;

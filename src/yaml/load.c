@@ -71,7 +71,7 @@ static bool check_encoding(kv_loader *l)
 	size_t n = l->len;
 	if (n >= 2 && (((unsigned char)p[0] == 0xFF && (unsigned char)p[1] == 0xFE) ||
 		       ((unsigned char)p[0] == 0xFE && (unsigned char)p[1] == 0xFF))) {
-		kv_diag(l->diags, KV_RULE_YAML_ENCODING, 1, 1, NULL, "convert the file to UTF-8",
+		kv_diag(l->diags, KV_RULE_YAML_ENCODING, 0, 0, NULL, "convert the file to UTF-8",
 			"the file is UTF-16; kvet reads UTF-8");
 		return false;
 	}
@@ -291,8 +291,8 @@ static kv_node *key_string(kv_loader *l, kv_node *k)
 		break;
 	default:
 		kv_diag(l->diags, KV_RULE_YAML_KEY, k->line, k->col, NULL, NULL,
-			"a %s used as a mapping key; Kubernetes keys are strings",
-			kv_type_name((kv_type)k->type));
+			"%s used as a mapping key; Kubernetes keys are strings",
+			kv_type_phrase((kv_type)k->type));
 		return NULL;
 	}
 	return kv_build_string(l->arena, buf, strlen(buf), k->line, k->col);
@@ -316,10 +316,12 @@ static bool has_key(const kv_pair *pairs, size_t n, const kv_node *key)
 static int merge_from(kv_loader *l, kv_pair **out, size_t *n, size_t *cap, const kv_node *src,
 		      const kv_node *at)
 {
+	if (src->type == KV_NULL)
+		return 0; /* nothing to merge; an unresolved alias was already reported */
 	if (src->type != KV_MAP) {
 		kv_diag(l->diags, KV_RULE_YAML_SYNTAX, at->line, at->col, NULL, NULL,
-			"a merge key (<<) takes a map or a list of maps, not a %s",
-			kv_type_name((kv_type)src->type));
+			"a merge key (<<) takes a map or a list of maps, not %s",
+			kv_type_phrase((kv_type)src->type));
 		return 0;
 	}
 	l->expanded += src->len;

@@ -14,6 +14,13 @@ const char *kv_type_name(kv_type t)
 	return t < KV_TYPE_COUNT ? type_names[t] : "?";
 }
 
+const char *kv_type_phrase(kv_type t)
+{
+	static const char *const phrases[] = {"null", "a boolean", "an integer", "a number",
+					      "a string", "a list", "a map"};
+	return t < KV_TYPE_COUNT ? phrases[t] : "?";
+}
+
 const kv_pair *kv_map_pair(const kv_node *n, const char *key)
 {
 	if (!n || n->type != KV_MAP)
