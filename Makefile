@@ -77,7 +77,7 @@ golden: $(KVET)
 	@tests/golden/run.sh $(KVET)
 
 scripts: $(KVET)
-	@set -e; for s in tests/scripts/test_*.sh; do echo "== $$s"; KVET=$(KVET) sh $$s; done
+	@set -e; for s in tests/scripts/test_*.sh; do echo "== $$s"; KVET=$(KVET) SANITIZE=$(SANITIZE) sh $$s; done
 
 fuzz-replay: $(FUZZ_REPLAY)
 	@set -e; for t in $(FUZZ_REPLAY); do \

@@ -256,7 +256,8 @@ char *kv_path_join(const char *a, const char *b)
 	size_t al = strlen(a);
 	while (al > 1 && a[al - 1] == '/')
 		al--;
-	return kv_xasprintf("%.*s/%s", (int)al, a, b);
+	/* Only the root "/" still ends with a slash: it needs no other. */
+	return kv_xasprintf("%.*s%s%s", (int)al, a, a[al - 1] == '/' ? "" : "/", b);
 }
 
 char *kv_path_normalize(const char *path)
@@ -347,7 +348,7 @@ unsigned kv_edit_distance(const char *a, size_t an, const char *b, size_t bn, un
 		if (best > max)
 			return max + 1;
 	}
-	return row[bn];
+	return row[bn] > max ? max + 1 : row[bn];
 }
 
 int kv_parse_size(uint64_t *out, const char *s)

@@ -139,10 +139,8 @@ static void summary(kv_buf *b, const kv_summary *s)
 	plural(b, s->findings[KV_SEV_ERROR], "error", "errors");
 	kv_buf_puts(b, ", ");
 	plural(b, s->findings[KV_SEV_WARNING], "warning", "warnings");
-	if (s->findings[KV_SEV_INFO]) {
-		kv_buf_puts(b, ", ");
-		plural(b, s->findings[KV_SEV_INFO], "note", "notes");
-	}
+	if (s->findings[KV_SEV_INFO])
+		kv_buf_printf(b, ", %u info", s->findings[KV_SEV_INFO]);
 	kv_buf_putc(b, '\n');
 	if (s->patches_checked)
 		kv_buf_printf(b, "kvet: %u kustomize patches checked as partial objects\n", s->patches_checked);

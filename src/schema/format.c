@@ -193,8 +193,8 @@ const char *kv_fmt_cidr(const char *s, size_t n)
 	return NULL;
 }
 
-/* <quantity> ::= <signedNumber><suffix>; suffix binary (Ki..Ei), decimal (m, "", k..E), or
- * an exponent e/E<signedNumber>. */
+/* <quantity> ::= <signedNumber><suffix>; suffix binary (Ki..Ei), decimal (n, u, m, "", k..E),
+ * or an exponent e/E<signedNumber>. */
 const char *kv_fmt_quantity(const char *s, size_t n)
 {
 	static const char *const msg =
@@ -214,8 +214,8 @@ const char *kv_fmt_quantity(const char *s, size_t n)
 	size_t sl = n - i;
 	if (sl == 0)
 		return NULL;
-	static const char *const suffixes[] = {"Ki", "Mi", "Gi", "Ti", "Pi", "Ei", "m", "k",
-					       "M",  "G",  "T",  "P",  "E"};
+	static const char *const suffixes[] = {"Ki", "Mi", "Gi", "Ti", "Pi", "Ei", "n", "u",
+					       "m",  "k",  "M",  "G",  "T",  "P",  "E"};
 	for (size_t k = 0; k < sizeof suffixes / sizeof suffixes[0]; k++)
 		if (strlen(suffixes[k]) == sl && memcmp(suf, suffixes[k], sl) == 0)
 			return NULL;
@@ -267,7 +267,7 @@ const char *kv_fmt_dns1123_subdomain(const char *s, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		bool start = i == 0 || s[i - 1] == '.';
 		bool end = i + 1 == n || s[i + 1] == '.';
-		if (s[i] == '.' && start)
+		if (s[i] == '.' && i + 1 < n && s[i + 1] == '.')
 			return "must not have empty parts between dots";
 		if ((start || end) && !is_lower_alnum(s[i]))
 			return "must start and end with an alphanumeric character (also around dots)";

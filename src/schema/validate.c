@@ -13,6 +13,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <strings.h>
 
 #define MAX_COMBINATOR_DEPTH 64
 
@@ -315,20 +316,29 @@ static void check_enum(kv_validator *v, const kv_schema *s, const exts *e, const
 	}
 	kv_buf list = KV_BUF_INIT, hint = KV_BUF_INIT;
 	unsigned best = 3;
+	const char *prefixed = NULL; /* the one allowed value the input begins, if unique */
+	int prefixes = 0;
 	for (uint32_t i = 0; i < count && list.len < 300; i++) {
 		const uint32_t *w = vals + 3 * i;
 		if (i)
 			kv_buf_puts(&list, ", ");
 		render_value(&list, s, w);
-		if (w[0] == KV_XV_STR && n->type == KV_STRING) {
-			unsigned d = kv_edit_distance(n->u.s, n->len, sb_str(s, w[1]), sb_strlen(s, w[1]), 2);
-			if (d < best) {
-				best = d;
-				kv_buf_truncate(&hint, 0);
-				kv_buf_printf(&hint, "did you mean %s?", sb_str(s, w[1]));
-			}
+		if (w[0] != KV_XV_STR || n->type != KV_STRING)
+			continue;
+		const char *cand = sb_str(s, w[1]);
+		unsigned d = kv_edit_distance(n->u.s, n->len, cand, sb_strlen(s, w[1]), 2);
+		if (d < best) {
+			best = d;
+			kv_buf_truncate(&hint, 0);
+			kv_buf_printf(&hint, "did you mean %s?", cand);
+		}
+		if (n->len >= 3 && n->len < sb_strlen(s, w[1]) && strncasecmp(cand, n->u.s, n->len) == 0) {
+			prefixed = cand;
+			prefixes++;
 		}
 	}
+	if (!hint.len && prefixes == 1)
+		kv_buf_printf(&hint, "did you mean %s?", prefixed);
 	if (n->type == KV_STRING)
 		report(v, rule, n, hint.len ? kv_buf_cstr(&hint) : NULL, "\"%s\" is not one of: %s",
 		       n->u.s, kv_buf_cstr(&list));

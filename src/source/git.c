@@ -7,6 +7,7 @@
 #include "kvet/strutil.h"
 
 #include <limits.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -66,7 +67,22 @@ int kv_source_rev(kv_source **out, const char *repo_path, const char *rev,
 	s->kind = SRC_REV;
 	*out = NULL;
 	git_object *obj = NULL;
-	if (git_repository_open_ext(&s->repo, repo_path, 0, NULL) < 0) {
+	/* A path may exist only in the revision: search for the repository from the nearest
+	 * ancestor that exists in the work tree. */
+	char *start = kv_xstrdup(repo_path);
+	struct stat st;
+	while (stat(start, &st) < 0 && strcmp(start, ".") != 0 && strcmp(start, "/") != 0) {
+		char *slash = strrchr(start, '/');
+		if (slash)
+			*slash = '\0';
+		if (!slash || !*start) {
+			free(start);
+			start = kv_xstrdup(slash ? "/" : ".");
+		}
+	}
+	int open_rc = git_repository_open_ext(&s->repo, start, 0, NULL);
+	free(start);
+	if (open_rc < 0) {
 		kv_buf_printf(err, "%s: not a git repository (or a damaged one): %s", repo_path,
 			      git_message());
 		goto fail;

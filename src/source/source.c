@@ -192,18 +192,25 @@ int kv_source_worktree(kv_source **out, const char *const *paths, size_t n, kv_b
 		paths = dot;
 		n = 1;
 	}
-	char first[PATH_MAX];
-	if (!realpath(paths[0], first)) {
+	/* The root is found from the folder holding the first path, not from where a symbolic
+	 * link named on the command line leads. */
+	struct stat st;
+	if (lstat(paths[0], &st) < 0) {
 		kv_buf_printf(err, "%s: %s", paths[0], strerror(errno));
 		return -1;
 	}
+	char *dir = S_ISDIR(st.st_mode) ? kv_xstrdup(paths[0]) : dirname_of(paths[0]);
+	char first[PATH_MAX];
+	if (!realpath(dir, first)) {
+		kv_buf_printf(err, "%s: %s", paths[0], strerror(errno));
+		free(dir);
+		return -1;
+	}
+	free(dir);
 	kv_source *s = kv_xcalloc(1, sizeof *s);
 	s->kind = SRC_WORKTREE;
 	s->describe = kv_xstrdup("work tree");
-	struct stat st;
-	char *start = stat(first, &st) == 0 && !S_ISDIR(st.st_mode) ? dirname_of(first) : kv_xstrdup(first);
-	discover_root(s, start);
-	free(start);
+	discover_root(s, first);
 	s->root_display = display_root(s->root_real);
 	s->args = kv_xcalloc(n, sizeof *s->args);
 	s->arg_rel = kv_xcalloc(n, sizeof *s->arg_rel);
@@ -363,8 +370,10 @@ static void add_file(walker *w, const char *display, const char *rel, const char
 			    kv_xstrdup(fs));
 }
 
-/* A symbolic link is read only when it leads to a regular file inside the repository. */
-static void follow_link(walker *w, const char *display, const char *rel, const char *fs)
+/* A symbolic link is read only when it leads to a regular file inside the repository (and
+ * is named like a manifest, or was named on the command line). A link to a folder is never
+ * followed, and says so. */
+static void follow_link(walker *w, const char *display, const char *rel, const char *fs, bool named)
 {
 	char real[PATH_MAX];
 	struct stat st;
@@ -383,6 +392,8 @@ static void follow_link(walker *w, const char *display, const char *rel, const c
 	if (S_ISDIR(st.st_mode))
 		kv_source_add_note(w->s, display, KV_RULE_SOURCE_SKIPPED,
 				   "a symbolic link to a folder; not followed");
+	else if (!named && !kv_path_is_manifest(fs))
+		return;
 	else if (S_ISREG(st.st_mode))
 		add_file(w, display, rel, real);
 	else
@@ -403,11 +414,13 @@ static void visit(walker *w, const char *display, const char *rel, const char *f
 		walk(w, display, rel, fs, depth + 1);
 		return;
 	}
+	if (S_ISLNK(st.st_mode)) {
+		follow_link(w, display, rel, fs, named);
+		return;
+	}
 	if (!named && !kv_path_is_manifest(fs))
 		return;
-	if (S_ISLNK(st.st_mode))
-		follow_link(w, display, rel, fs);
-	else if (S_ISREG(st.st_mode))
+	if (S_ISREG(st.st_mode))
 		add_file(w, display, rel, fs);
 	else
 		kv_source_add_note(w->s, display, KV_RULE_SOURCE_SKIPPED, "not a regular file; not read");
