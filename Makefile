@@ -12,20 +12,31 @@ PREFIX ?= /usr/local
 BUILD ?= build
 CC ?= cc
 PKG_CONFIG ?= pkg-config
-PKGS := yaml-0.1 jansson libgit2 libcurl libpcre2-8
+# Linked as usual:
+PKGS_LINKED := yaml-0.1 jansson libpcre2-8
+# Loaded with dlopen on first use, by the soname found here (kvet/dynlib.h says why):
+PKGS_LOADED := libgit2 libcurl
+DEPS_HINT := sudo apt-get install libyaml-dev libjansson-dev libgit2-dev libcurl4-openssl-dev libpcre2-dev pkg-config
 
-PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS))
-PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS))
-ifeq ($(PKG_LIBS),)
-$(error missing libraries: install them with: sudo apt-get install libyaml-dev libjansson-dev libgit2-dev libcurl4-openssl-dev libpcre2-dev pkg-config)
+ifneq ($(shell $(PKG_CONFIG) --exists $(PKGS_LINKED) $(PKGS_LOADED) && echo yes),yes)
+$(error missing libraries: install them with: $(DEPS_HINT))
+endif
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS_LINKED) $(PKGS_LOADED))
+PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS_LINKED))
+soname = $(shell objdump -p "$$($(PKG_CONFIG) --variable=libdir $(1))/$(2)" 2>/dev/null | awk '/SONAME/ {print $$2}')
+LIBGIT2_SONAME := $(call soname,libgit2,libgit2.so)
+LIBCURL_SONAME := $(call soname,libcurl,libcurl.so)
+ifeq ($(LIBGIT2_SONAME)$(LIBCURL_SONAME),)
+$(error cannot read the sonames of libgit2 and libcurl (objdump from binutils is needed): $(DEPS_HINT))
 endif
 
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wpointer-arith \
 	-Wformat=2 -Wundef -Wvla -Wnull-dereference -Werror
 CFLAGS ?= -O2 -g
-ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -Iinclude -pthread $(WARN) $(PKG_CFLAGS) $(CFLAGS)
+ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -Iinclude -pthread $(WARN) $(PKG_CFLAGS) $(CFLAGS) \
+	-DKV_LIBGIT2_SONAME='"$(LIBGIT2_SONAME)"' -DKV_LIBCURL_SONAME='"$(LIBCURL_SONAME)"'
 ALL_LDFLAGS := -pthread $(LDFLAGS)
-LIBS := $(PKG_LIBS) -lm
+LIBS := $(PKG_LIBS) -lm -ldl
 
 ifdef SANITIZE
 ALL_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all -O1
@@ -51,7 +62,7 @@ KVET := $(BUILD)/kvet
 
 all: $(KVET)
 
-$(BUILD)/obj/%.o: %.c
+$(BUILD)/obj/%.o: %.c Makefile
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 

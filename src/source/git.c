@@ -3,6 +3,8 @@
  * checkout exactly as it was. */
 #include "internal.h"
 
+#include "gitapi.h"
+
 #include "kvet/alloc.h"
 #include "kvet/strutil.h"
 
@@ -14,14 +16,14 @@
 
 static const char *git_message(void)
 {
-	const git_error *e = git_error_last();
+	const git_error *e = kv_git()->git_error_last();
 	return e && e->message ? e->message : "unknown error";
 }
 
 /* A path argument as a path inside the repository, or NULL when it lies outside. */
 static char *repo_path_of(git_repository *repo, const char *arg)
 {
-	const char *workdir = git_repository_workdir(repo);
+	const char *workdir = kv_git()->git_repository_workdir(repo);
 	if (!workdir || arg[0] == '/') {
 		char real[PATH_MAX], top[PATH_MAX];
 		if (workdir && realpath(arg, real) && realpath(workdir, top)) {
@@ -62,7 +64,10 @@ static int resolve_args(kv_source *s, const char *const *paths, size_t n, kv_buf
 int kv_source_rev(kv_source **out, const char *repo_path, const char *rev,
 		  const char *const *paths, size_t n, kv_buf *err)
 {
-	git_libgit2_init();
+	*out = NULL;
+	if (!kv_git_load(err))
+		return -1;
+	kv_git()->git_libgit2_init();
 	kv_source *s = kv_xcalloc(1, sizeof *s);
 	s->kind = SRC_REV;
 	*out = NULL;
@@ -80,70 +85,70 @@ int kv_source_rev(kv_source **out, const char *repo_path, const char *rev,
 			start = kv_xstrdup(slash ? "/" : ".");
 		}
 	}
-	int open_rc = git_repository_open_ext(&s->repo, start, 0, NULL);
+	int open_rc = kv_git()->git_repository_open_ext(&s->repo, start, 0, NULL);
 	free(start);
 	if (open_rc < 0) {
 		kv_buf_printf(err, "%s: not a git repository (or a damaged one): %s", repo_path,
 			      git_message());
 		goto fail;
 	}
-	s->gitdir = kv_xstrdup(git_repository_path(s->repo));
-	if (git_revparse_single(&obj, s->repo, rev) < 0) {
+	s->gitdir = kv_xstrdup(kv_git()->git_repository_path(s->repo));
+	if (kv_git()->git_revparse_single(&obj, s->repo, rev) < 0) {
 		kv_buf_printf(err, "revision \"%s\" not found: %s", rev, git_message());
 		goto fail;
 	}
-	if (git_object_peel((git_object **)&s->tree, obj, GIT_OBJECT_TREE) < 0) {
+	if (kv_git()->git_object_peel((git_object **)&s->tree, obj, GIT_OBJECT_TREE) < 0) {
 		kv_buf_printf(err, "revision \"%s\" has no tree: %s", rev, git_message());
 		goto fail;
 	}
 	char sha[GIT_OID_HEXSZ + 1];
-	git_oid_tostr(sha, sizeof sha, git_object_id(obj));
+	kv_git()->git_oid_tostr(sha, sizeof sha, kv_git()->git_object_id(obj));
 	s->describe = kv_xasprintf("revision %.12s (%s)", sha, rev);
 	s->root_display = kv_xstrdup(".");
-	git_object_free(obj);
+	kv_git()->git_object_free(obj);
 	obj = NULL;
 	if (resolve_args(s, paths, n, err) < 0)
 		goto fail;
 	*out = s;
 	return 0;
 fail:
-	git_object_free(obj);
+	kv_git()->git_object_free(obj);
 	kv_source_free(s);
 	return -1;
 }
 
 void kv_git_free(kv_source *s)
 {
-	git_tree_free(s->tree);
-	git_repository_free(s->repo);
+	kv_git()->git_tree_free(s->tree);
+	kv_git()->git_repository_free(s->repo);
 	free(s->gitdir);
-	git_libgit2_shutdown();
+	kv_git()->git_libgit2_shutdown();
 }
 
 int kv_git_config(kv_source *s, char **data, size_t *len, kv_buf *err)
 {
 	git_tree_entry *te;
-	if (git_tree_entry_bypath(&te, s->tree, ".kvet.yaml") < 0)
+	if (kv_git()->git_tree_entry_bypath(&te, s->tree, ".kvet.yaml") < 0)
 		return 1;
 	int rc = -1;
 	git_blob *blob = NULL;
-	if (git_tree_entry_type(te) != GIT_OBJECT_BLOB ||
-	    git_blob_lookup(&blob, s->repo, git_tree_entry_id(te)) < 0) {
+	if (kv_git()->git_tree_entry_type(te) != GIT_OBJECT_BLOB ||
+	    kv_git()->git_blob_lookup(&blob, s->repo, kv_git()->git_tree_entry_id(te)) < 0) {
 		kv_buf_printf(err, ".kvet.yaml at the revision cannot be read: %s", git_message());
 		goto done;
 	}
-	if (git_blob_rawsize(blob) > (1 << 20)) {
+	if (kv_git()->git_blob_rawsize(blob) > (1 << 20)) {
 		kv_buf_printf(err, ".kvet.yaml at the revision is larger than 1 MiB");
 		goto done;
 	}
-	*len = (size_t)git_blob_rawsize(blob);
-	*data = kv_xstrndup(git_blob_rawcontent(blob), *len);
+	*len = (size_t)kv_git()->git_blob_rawsize(blob);
+	*data = kv_xstrndup(kv_git()->git_blob_rawcontent(blob), *len);
 	free(s->config_path);
 	s->config_path = kv_xstrdup(".kvet.yaml");
 	rc = 0;
 done:
-	git_blob_free(blob);
-	git_tree_entry_free(te);
+	kv_git()->git_blob_free(blob);
+	kv_git()->git_tree_entry_free(te);
 	return rc;
 }
 
@@ -181,8 +186,8 @@ static bool named(const kv_source *s, const char *full)
 static int walk_cb(const char *root, const git_tree_entry *e, void *payload)
 {
 	scan *sc = payload;
-	char *full = kv_xasprintf("%s%s", root, git_tree_entry_name(e));
-	git_filemode_t mode = git_tree_entry_filemode(e);
+	char *full = kv_xasprintf("%s%s", root, kv_git()->git_tree_entry_name(e));
+	git_filemode_t mode = kv_git()->git_tree_entry_filemode(e);
 	int rc = 0;
 	bool dir = mode == GIT_FILEMODE_TREE;
 	if (kv_source_excluded(full, sc->excludes, sc->nexcludes) || !wanted(sc->s, full, dir)) {
@@ -204,7 +209,7 @@ static int walk_cb(const char *root, const git_tree_entry *e, void *payload)
 	}
 	kv_source_add_entry(sc->s, kv_xstrdup(full), kv_xstrdup(full), NULL);
 	kv_entry *entry = &sc->s->entries[sc->s->nentries - 1];
-	memcpy(entry->oid, git_tree_entry_id(e)->id, sizeof entry->oid);
+	memcpy(entry->oid, kv_git()->git_tree_entry_id(e)->id, sizeof entry->oid);
 	entry->has_oid = true;
 done:
 	free(full);
@@ -214,7 +219,7 @@ done:
 int kv_git_scan(kv_source *s, const char *const *excludes, size_t n, kv_buf *err)
 {
 	scan sc = {s, excludes, n};
-	if (git_tree_walk(s->tree, GIT_TREEWALK_PRE, walk_cb, &sc) < 0) {
+	if (kv_git()->git_tree_walk(s->tree, GIT_TREEWALK_PRE, walk_cb, &sc) < 0) {
 		kv_buf_printf(err, "reading the revision's tree failed: %s", git_message());
 		return -1;
 	}
@@ -226,12 +231,12 @@ int kv_git_scan(kv_source *s, const char *const *excludes, size_t n, kv_buf *err
 			found = wanted(s, s->entries[j].rel, false) &&
 				strncmp(s->entries[j].rel, s->arg_rel[i], strlen(s->arg_rel[i])) == 0;
 		git_tree_entry *te;
-		if (!found && git_tree_entry_bypath(&te, s->tree, s->arg_rel[i]) < 0) {
+		if (!found && kv_git()->git_tree_entry_bypath(&te, s->tree, s->arg_rel[i]) < 0) {
 			kv_buf_printf(err, "%s: no such path in the revision", s->args[i]);
 			return -1;
 		}
 		if (!found)
-			git_tree_entry_free(te);
+			kv_git()->git_tree_entry_free(te);
 	}
 	return 0;
 }
@@ -248,9 +253,9 @@ int kv_source_rev_kind(kv_source *s, const char *path)
 	int kind = 0;
 	if (norm && !*norm)
 		kind = 2;
-	else if (norm && git_tree_entry_bypath(&te, s->tree, norm) == 0)
-		kind = git_tree_entry_type(te) == GIT_OBJECT_TREE ? 2 : 1;
-	git_tree_entry_free(te);
+	else if (norm && kv_git()->git_tree_entry_bypath(&te, s->tree, norm) == 0)
+		kind = kv_git()->git_tree_entry_type(te) == GIT_OBJECT_TREE ? 2 : 1;
+	kv_git()->git_tree_entry_free(te);
 	free(norm);
 	return kind;
 }
@@ -262,22 +267,22 @@ int kv_source_rev_read(kv_source *s, const char *path, uint64_t max, kv_buf *dat
 	git_tree_entry *te = NULL;
 	git_blob *blob = NULL;
 	int rc = 1;
-	if (!norm || git_tree_entry_bypath(&te, s->tree, norm) < 0 ||
-	    git_tree_entry_type(te) != GIT_OBJECT_BLOB)
+	if (!norm || kv_git()->git_tree_entry_bypath(&te, s->tree, norm) < 0 ||
+	    kv_git()->git_tree_entry_type(te) != GIT_OBJECT_BLOB)
 		goto done;
-	if (git_blob_lookup(&blob, s->repo, git_tree_entry_id(te)) < 0) {
+	if (kv_git()->git_blob_lookup(&blob, s->repo, kv_git()->git_tree_entry_id(te)) < 0) {
 		kv_buf_printf(err, "%s: %s", path, git_message());
 		rc = -1;
 		goto done;
 	}
-	if ((uint64_t)git_blob_rawsize(blob) > max)
+	if ((uint64_t)kv_git()->git_blob_rawsize(blob) > max)
 		goto done;
-	kv_buf_add(data, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob));
-	git_oid_tostr(oid, GIT_OID_HEXSZ + 1, git_tree_entry_id(te));
+	kv_buf_add(data, kv_git()->git_blob_rawcontent(blob), (size_t)kv_git()->git_blob_rawsize(blob));
+	kv_git()->git_oid_tostr(oid, GIT_OID_HEXSZ + 1, kv_git()->git_tree_entry_id(te));
 	rc = 0;
 done:
-	git_blob_free(blob);
-	git_tree_entry_free(te);
+	kv_git()->git_blob_free(blob);
+	kv_git()->git_tree_entry_free(te);
 	free(norm);
 	return rc;
 }
@@ -292,10 +297,10 @@ typedef struct {
 static int list_cb(const char *root, const git_tree_entry *e, void *payload)
 {
 	lister *l = payload;
-	if (git_tree_entry_filemode(e) == GIT_FILEMODE_TREE)
+	if (kv_git()->git_tree_entry_filemode(e) == GIT_FILEMODE_TREE)
 		return 0;
-	char *full = kv_xasprintf("%s%s", root, git_tree_entry_name(e));
-	if (git_tree_entry_type(e) == GIT_OBJECT_BLOB && strncmp(full, l->prefix, l->plen) == 0 &&
+	char *full = kv_xasprintf("%s%s", root, kv_git()->git_tree_entry_name(e));
+	if (kv_git()->git_tree_entry_type(e) == GIT_OBJECT_BLOB && strncmp(full, l->prefix, l->plen) == 0 &&
 	    (!l->plen || full[l->plen] == '/')) {
 		KV_GROW(l->names, l->cap, l->n + 1);
 		l->names[l->n++] = full;
@@ -314,7 +319,7 @@ int kv_source_rev_list(kv_source *s, const char *dir, char ***out, size_t *n)
 {
 	char *norm = kv_path_normalize(dir);
 	lister l = {norm ? norm : "", norm ? strlen(norm) : 0, NULL, 0, 0};
-	int rc = git_tree_walk(s->tree, GIT_TREEWALK_PRE, list_cb, &l) < 0 ? -1 : 0;
+	int rc = kv_git()->git_tree_walk(s->tree, GIT_TREEWALK_PRE, list_cb, &l) < 0 ? -1 : 0;
 	free(norm);
 	qsort(l.names, l.n, sizeof *l.names, str_cmp);
 	*out = l.names;

@@ -2,6 +2,8 @@
  * readers. The work tree is only ever opened for reading. */
 #include "internal.h"
 
+#include "gitapi.h"
+
 #include "kvet/alloc.h"
 #include "kvet/map.h"
 #include "kvet/strutil.h"
@@ -518,7 +520,7 @@ kv_reader *kv_reader_new(kv_source *s)
 {
 	kv_reader *r = kv_xcalloc(1, sizeof *r);
 	r->s = s;
-	if (s->kind == SRC_REV && git_repository_open(&r->repo, s->gitdir) < 0)
+	if (s->kind == SRC_REV && kv_git()->git_repository_open(&r->repo, s->gitdir) < 0)
 		r->repo = NULL;
 	return r;
 }
@@ -527,14 +529,15 @@ void kv_reader_free(kv_reader *r)
 {
 	if (!r)
 		return;
-	git_repository_free(r->repo);
+	if (r->repo)
+		kv_git()->git_repository_free(r->repo);
 	free(r);
 }
 
 void kv_blob_release(kv_blob *b)
 {
 	if (b->is_git)
-		git_blob_free(b->owner);
+		kv_git()->git_blob_free(b->owner);
 	else
 		free(b->owner);
 	memset(b, 0, sizeof *b);
@@ -583,24 +586,24 @@ static int read_git(kv_reader *r, const kv_entry *e, uint64_t max, kv_blob *out,
 	git_odb *odb;
 	size_t size;
 	git_object_t type;
-	if (!r->repo || git_repository_odb(&odb, r->repo) < 0) {
+	if (!r->repo || kv_git()->git_repository_odb(&odb, r->repo) < 0) {
 		kv_buf_printf(err, "cannot open the repository");
 		return -1;
 	}
-	int rc = git_odb_read_header(&size, &type, odb, &oid);
-	git_odb_free(odb);
+	int rc = kv_git()->git_odb_read_header(&size, &type, odb, &oid);
+	kv_git()->git_odb_free(odb);
 	if (rc == 0 && size > max) {
 		out->len = size;
 		return 1;
 	}
 	git_blob *blob;
-	if (git_blob_lookup(&blob, r->repo, &oid) < 0) {
-		const git_error *ge = git_error_last();
-		kv_buf_printf(err, "cannot read blob %s: %s", git_oid_tostr_s(&oid), ge ? ge->message : "?");
+	if (kv_git()->git_blob_lookup(&blob, r->repo, &oid) < 0) {
+		const git_error *ge = kv_git()->git_error_last();
+		kv_buf_printf(err, "cannot read blob %s: %s", kv_git()->git_oid_tostr_s(&oid), ge ? ge->message : "?");
 		return -1;
 	}
-	out->data = git_blob_rawcontent(blob);
-	out->len = (size_t)git_blob_rawsize(blob);
+	out->data = kv_git()->git_blob_rawcontent(blob);
+	out->len = (size_t)kv_git()->git_blob_rawsize(blob);
 	out->owner = blob;
 	out->is_git = true;
 	if (!out->data)
