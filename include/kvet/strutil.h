@@ -18,8 +18,8 @@ size_t kv_utf8_encode(uint32_t cp, char *out);
 
 /* Matches a slash-separated path against a glob: `*` and `?` stay inside one segment, `**` as
  * a whole segment matches any number of segments, `[...]` is a character class. A pattern
- * with no slash matches the last segment anywhere; a trailing slash matches a folder and
- * everything below it. */
+ * with no slash matches any one segment (a file or folder of that name anywhere); a trailing
+ * slash matches a folder and everything below it. */
 bool kv_glob_match(const char *pattern, const char *path);
 
 /* Joins a and b with one slash, collapsing "./" prefixes; caller frees. */
@@ -32,10 +32,13 @@ bool kv_path_is_manifest(const char *name);
 bool kv_str_has_suffix(const char *s, const char *suffix);
 
 /* True when s holds a ${NAME} variable reference (Flux post-build substitution, envsubst):
- * its final value is unknown until substitution. */
+ * its final value is unknown until substitution. "$${NAME}" is Flux's escape for a literal
+ * "${NAME}", not a reference. */
 bool kv_is_templated(const char *s, size_t n);
 
-/* Edit distance, giving up (returning max + 1) once it exceeds max. */
+/* Edit distance for suggestions: insertions, deletions, substitutions and adjacent
+ * transpositions each cost one, ASCII case is ignored. Returns max + 1 once the distance
+ * exceeds max, and for inputs longer than 64 bytes. */
 unsigned kv_edit_distance(const char *a, size_t an, const char *b, size_t bn, unsigned max);
 
 /* Parses a size like 16MiB, 512k, 1048576 into bytes; returns 0 or -1. */

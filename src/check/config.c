@@ -81,6 +81,8 @@ static void string_list(parser *p, const kv_node *v, const char *key, char ***ou
 		problem(p, v, "%s must be a list of strings", key);
 		return;
 	}
+	free_list(*out, *n);
+	*n = 0;
 	*out = kv_xcalloc(v->len ? v->len : 1, sizeof **out);
 	for (uint32_t i = 0; i < v->len; i++)
 		if (want_string(p, v->u.items[i], key))
@@ -247,20 +249,27 @@ int kv_config_parse(kv_config *c, const char *data, size_t len, const char *path
 	kv_diags_init(&d, NULL, 0);
 	kv_loader *l = kv_loader_new(data, len, KV_SYNTAX_YAML, &lim, &d);
 	kv_doc doc;
-	int rc = kv_loader_next(l, arena, &doc);
+	const kv_node *root = NULL;
+	int rc;
+	/* One document of keys; empty documents (a leading or trailing ---) are no matter. */
+	while ((rc = kv_loader_next(l, arena, &doc)) == 1) {
+		if (!doc.root)
+			continue;
+		if (root) {
+			problem(&p, doc.root, "the configuration must be one YAML document");
+			break;
+		}
+		root = doc.root;
+		if (root->type != KV_MAP)
+			problem(&p, root, "the configuration must be a map of keys");
+		else
+			for (uint32_t i = 0; i < root->len; i++)
+				on_key(&p, &root->u.pairs[i]);
+	}
 	for (size_t i = 0; i < d.n; i++) {
 		kv_buf_printf(err, "%s%s:%u:%u: %s", err->len ? "\n" : "", path, d.items[i].line,
 			      d.items[i].col, d.items[i].message);
 		p.errors++;
-	}
-	if (rc == 1 && doc.root && doc.root->type != KV_MAP) {
-		problem(&p, doc.root, "the configuration must be a map of keys");
-	} else if (rc == 1 && doc.root) {
-		for (uint32_t i = 0; i < doc.root->len; i++)
-			on_key(&p, &doc.root->u.pairs[i]);
-		if (kv_loader_next(l, arena, &doc) == 1)
-			problem(&p, doc.root ? doc.root : &(kv_node){.line = doc.line, .col = 1},
-				"the configuration must be one YAML document");
 	}
 	kv_loader_free(l);
 	kv_diags_free(&d);

@@ -204,8 +204,10 @@ static int load_config(const options *o, kv_source *src, kv_config *cfg, kv_buf 
 	if (o->config) {
 		kv_buf b = KV_BUF_INIT;
 		rc = kv_file_read(o->config, 1 << 20, &b, err);
-		if (rc == 1)
+		if (rc == 1) {
 			kv_buf_printf(err, "%s: larger than 1 MiB", o->config);
+			rc = -1;
+		}
 		len = b.len;
 		data = kv_buf_detach(&b);
 		path = o->config;

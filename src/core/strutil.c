@@ -308,47 +308,63 @@ bool kv_path_is_manifest(const char *name)
 
 bool kv_is_templated(const char *s, size_t n)
 {
-	for (const char *p = memchr(s, '$', n); p; p = memchr(p + 1, '$', n - (size_t)(p + 1 - s))) {
-		size_t left = n - (size_t)(p - s);
-		if (left >= 4 && p[1] == '{' && (isalpha((unsigned char)p[2]) || p[2] == '_') &&
-		    memchr(p + 2, '}', left - 2))
+	for (size_t i = 0; i + 3 < n; i++) {
+		if (s[i] != '$')
+			continue;
+		if (s[i + 1] == '$') {
+			i++; /* "$$" escapes: the next "$" is literal */
+			continue;
+		}
+		if (s[i + 1] == '{' && (isalpha((unsigned char)s[i + 2]) || s[i + 2] == '_') &&
+		    memchr(s + i + 2, '}', n - i - 2))
 			return true;
-		if (p + 1 >= s + n)
-			break;
 	}
 	return false;
 }
 
+static unsigned min3(unsigned a, unsigned b, unsigned c)
+{
+	unsigned m = a < b ? a : b;
+	return m < c ? m : c;
+}
+
+/* Optimal string alignment: Levenshtein plus adjacent transpositions at cost one, since
+ * swapped letters are the commonest typo. Three rows: i-2, i-1 and i. */
 unsigned kv_edit_distance(const char *a, size_t an, const char *b, size_t bn, unsigned max)
 {
 	if (an > 64 || bn > 64)
 		return max + 1;
 	if ((an > bn ? an - bn : bn - an) > max)
 		return max + 1;
-	unsigned row[65];
+	unsigned rows[3][65];
+	unsigned *two = rows[0], *prev = rows[1], *cur = rows[2];
 	for (size_t j = 0; j <= bn; j++)
-		row[j] = (unsigned)j;
+		prev[j] = (unsigned)j;
+	unsigned prev_min = 0;
 	for (size_t i = 1; i <= an; i++) {
-		unsigned prev = row[0], best;
-		row[0] = (unsigned)i;
-		best = row[0];
+		cur[0] = (unsigned)i;
+		unsigned row_min = cur[0];
+		char ca = (char)tolower((unsigned char)a[i - 1]);
 		for (size_t j = 1; j <= bn; j++) {
-			unsigned cur = row[j];
-			unsigned cost = tolower((unsigned char)a[i - 1]) == tolower((unsigned char)b[j - 1]) ? 0 : 1;
-			unsigned v = prev + cost;
-			if (row[j] + 1 < v)
-				v = row[j] + 1;
-			if (row[j - 1] + 1 < v)
-				v = row[j - 1] + 1;
-			row[j] = v;
-			prev = cur;
-			if (v < best)
-				best = v;
+			char cb = (char)tolower((unsigned char)b[j - 1]);
+			unsigned v = min3(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb));
+			if (i > 1 && j > 1 && ca == tolower((unsigned char)b[j - 2]) &&
+			    tolower((unsigned char)a[i - 2]) == cb && two[j - 2] + 1 < v)
+				v = two[j - 2] + 1;
+			cur[j] = v;
+			if (v < row_min)
+				row_min = v;
 		}
-		if (best > max)
+		/* Later cells come from this row or, by a transposition, from the one before. */
+		if (row_min > max && prev_min + 1 > max)
 			return max + 1;
+		prev_min = row_min;
+		unsigned *t = two;
+		two = prev;
+		prev = cur;
+		cur = t;
 	}
-	return row[bn] > max ? max + 1 : row[bn];
+	return prev[bn] <= max ? prev[bn] : max + 1;
 }
 
 int kv_parse_size(uint64_t *out, const char *s)

@@ -94,7 +94,9 @@ const char *kv_fmt_date_time(const char *s, size_t n)
 	if (n < 20 || kv_fmt_date(s, 10) || (s[10] != 'T' && s[10] != 't') || !digits(s + 11, 2) ||
 	    s[13] != ':' || !digits(s + 14, 2) || s[16] != ':' || !digits(s + 17, 2))
 		return msg;
-	if (num(s + 11, 2) > 23 || num(s + 14, 2) > 59 || num(s + 17, 2) > 60)
+	/* Second 60 (a leap second) is RFC 3339, but Go's time.Parse, which the API server uses,
+	 * rejects it. */
+	if (num(s + 11, 2) > 23 || num(s + 14, 2) > 59 || num(s + 17, 2) > 59)
 		return msg;
 	size_t i = 19;
 	if (s[i] == '.') {

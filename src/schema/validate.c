@@ -135,6 +135,13 @@ static void report(kv_validator *v, kv_rule rule, const kv_node *at, const char 
 	kv_diag(v->d, rule, at->line, at->col, render_path(v), hint, "%s", kv_buf_cstr(&v->msg));
 }
 
+/* A candidate at a smaller edit distance wins; at the same distance, one of the input's own
+ * length ("modle" suggests "model" rather than "mode"). */
+static bool better(unsigned d, uint32_t len, unsigned best, uint32_t best_len, uint32_t want)
+{
+	return d < best || (d == best && len == want && best_len != want);
+}
+
 static void gather(const kv_schema *s, const kv_snode *n, exts *e)
 {
 	memset(e, 0, sizeof *e);
@@ -316,6 +323,7 @@ static void check_enum(kv_validator *v, const kv_schema *s, const exts *e, const
 	}
 	kv_buf list = KV_BUF_INIT, hint = KV_BUF_INIT;
 	unsigned best = 3;
+	uint32_t best_len = 0;
 	const char *prefixed = NULL; /* the one allowed value the input begins, if unique */
 	int prefixes = 0;
 	for (uint32_t i = 0; i < count && list.len < 300; i++) {
@@ -326,9 +334,11 @@ static void check_enum(kv_validator *v, const kv_schema *s, const exts *e, const
 		if (w[0] != KV_XV_STR || n->type != KV_STRING)
 			continue;
 		const char *cand = sb_str(s, w[1]);
-		unsigned d = kv_edit_distance(n->u.s, n->len, cand, sb_strlen(s, w[1]), 2);
-		if (d < best) {
+		uint32_t clen = sb_strlen(s, w[1]);
+		unsigned d = kv_edit_distance(n->u.s, n->len, cand, clen, 2);
+		if (d <= 2 && better(d, clen, best, best_len, n->len)) {
 			best = d;
+			best_len = clen;
 			kv_buf_truncate(&hint, 0);
 			kv_buf_printf(&hint, "did you mean %s?", cand);
 		}
@@ -473,11 +483,13 @@ static void unknown_field(kv_validator *v, const kv_schema *s, const kv_snode *s
 {
 	char hint[160] = "";
 	unsigned best = 3;
+	uint32_t best_len = 0;
 	for (uint32_t i = 0; i < sn->nprops && !v->mute; i++) {
-		uint32_t name = s->props[sn->props + i].name;
-		unsigned d = kv_edit_distance(key->u.s, key->len, sb_str(s, name), sb_strlen(s, name), 2);
-		if (d < best) {
+		uint32_t name = s->props[sn->props + i].name, len = sb_strlen(s, name);
+		unsigned d = kv_edit_distance(key->u.s, key->len, sb_str(s, name), len, 2);
+		if (d <= 2 && better(d, len, best, best_len, key->len)) {
 			best = d;
+			best_len = len;
 			snprintf(hint, sizeof hint, "did you mean %s?", sb_str(s, name));
 		}
 	}

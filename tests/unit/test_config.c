@@ -291,9 +291,49 @@ static void test_partial_and_syntax(void)
 	done(&p);
 }
 
+/* Documents: empty ones are no matter, a second one with keys or a broken one is an error. */
+static void test_documents(void)
+{
+	parsed p;
+	parse(&p, "strict: true\n---\nfoo: [\n");
+	CHECK_INT(p.rc, -1);
+	CHECK_STR(kv_buf_cstr(&p.err), ".kvet.yaml:4:1: did not find expected node content");
+	done(&p);
+	parse(&p, "---\n---\nfoo: 1\n");
+	CHECK_INT(p.rc, -1);
+	CHECK(strncmp(kv_buf_cstr(&p.err), ".kvet.yaml:3:1: unknown key \"foo\"", 33) == 0);
+	done(&p);
+	parse(&p, "strict: false\n---\n");
+	CHECK_INT(p.rc, 0);
+	CHECK_INT(p.c.strict, 0);
+	done(&p);
+	parse(&p, "strict: false\n---\nstrict: true\n");
+	CHECK_STR(kv_buf_cstr(&p.err), ".kvet.yaml:3:1: the configuration must be one YAML document");
+	done(&p);
+}
+
+/* Parsing into the same configuration again replaces lists rather than overrunning them. */
+static void test_reparse(void)
+{
+	parsed p;
+	parse(&p, "schemas: [a, b]\nexclude: [p, q, r]\n");
+	CHECK_INT(p.rc, 0);
+	kv_buf_truncate(&p.err, 0);
+	const char *again = "schemas: [c]\nexclude: [w]\n";
+	CHECK_INT(kv_config_parse(&p.c, again, strlen(again), ".kvet.yaml", &p.err), 0);
+	CHECK_INT(p.c.nschemas, 1);
+	CHECK_INT(p.c.nexclude, 1);
+	if (p.c.nschemas == 1 && p.c.nexclude == 1) {
+		CHECK_STR(p.c.schemas[0], "c");
+		CHECK_STR(p.c.exclude[0], "w");
+	}
+	done(&p);
+}
+
 static const th_test tests[] = {
 	TEST(test_defaults),    TEST(test_every_key),          TEST(test_value_forms),
-	TEST(test_bad_configs), TEST(test_partial_and_syntax),
+	TEST(test_bad_configs), TEST(test_partial_and_syntax), TEST(test_documents),
+	TEST(test_reparse),
 };
 
 RUN_TESTS(tests)

@@ -115,6 +115,7 @@ static const fcase date_time_cases[] = {
 	{"2023-02-29T00:00:00Z", false},         /* not a leap year */
 	{"2024-01-02T24:00:00Z", false},
 	{"2024-01-02T15:60:05Z", false},
+	{"2016-12-31T23:59:60Z", false},         /* a leap second: RFC 3339, but Go rejects it */
 	{"2024-01-02T15:04:61Z", false},
 	{"2024-01-02T15:04:05", false},          /* no offset */
 	{"2024-01-02 15:04:05Z", false},

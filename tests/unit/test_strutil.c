@@ -287,7 +287,8 @@ static void test_paths(void)
 	CHECK(!kv_str_has_suffix("ml", "yaml"));
 }
 
-/* The textbook Levenshtein distance, ASCII case folded as kv_edit_distance does. */
+/* The textbook optimal-string-alignment distance (Levenshtein plus adjacent
+ * transpositions), over a full matrix, ASCII case folded as kv_edit_distance does. */
 static unsigned ref_distance(const char *a, size_t an, const char *b, size_t bn)
 {
 	unsigned d[8][8];
@@ -297,12 +298,15 @@ static unsigned ref_distance(const char *a, size_t an, const char *b, size_t bn)
 		d[0][j] = (unsigned)j;
 	for (size_t i = 1; i <= an; i++) {
 		for (size_t j = 1; j <= bn; j++) {
-			unsigned v = d[i - 1][j - 1] + (tolower((unsigned char)a[i - 1]) !=
-							 tolower((unsigned char)b[j - 1]));
+			int x = tolower((unsigned char)a[i - 1]), y = tolower((unsigned char)b[j - 1]);
+			unsigned v = d[i - 1][j - 1] + (x != y);
 			if (d[i - 1][j] + 1 < v)
 				v = d[i - 1][j] + 1;
 			if (d[i][j - 1] + 1 < v)
 				v = d[i][j - 1] + 1;
+			if (i > 1 && j > 1 && x == tolower((unsigned char)b[j - 2]) &&
+			    tolower((unsigned char)a[i - 2]) == y && d[i - 2][j - 2] + 1 < v)
+				v = d[i - 2][j - 2] + 1;
 			d[i][j] = v;
 		}
 	}
@@ -324,8 +328,11 @@ static const struct {
 	{"kind", "kind", 2, 0},
 	{"Kind", "kind", 2, 0},                 /* case is folded */
 	{"image", "imag", 2, 1},
-	{"replicas", "replcias", 2, 2},         /* a transposition costs two */
-	{"containers", "contianers", 2, 2},
+	{"replicas", "replcias", 2, 1},         /* a transposition costs one */
+	{"containers", "contianers", 2, 1},
+	{"modle", "model", 1, 1},
+	{"ab", "ba", 0, 1},
+	{"abc", "ca", 3, 3},                    /* OSA: no edit after a transposition */
 	{"", "abc", 3, 3},
 	{"", "abc", 2, 3},                      /* too far: max + 1 */
 	{"abc", "xyz", 1, 2},
@@ -442,6 +449,10 @@ static const struct {
 	{BYTES("${1}"), false},
 	{BYTES("${}"), false},
 	{BYTES("${APP"), false},
+	{BYTES("$${APP}"), false},                 /* Flux's escape: the literal "${APP}" */
+	{BYTES("$$$${APP}"), false},
+	{BYTES("$$${APP}"), true},                 /* "$$" then a reference */
+	{BYTES("cost $$ and ${FEE}"), true},
 	{BYTES("${ APP}"), false},
 	{BYTES("a$"), false},
 	{BYTES("$"), false},
