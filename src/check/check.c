@@ -424,10 +424,11 @@ static void keep_findings(file_state *fs, kv_diags *d)
 	free(items);
 }
 
+/* Files processed in phase A: those that may hold CRDs, and kustomizations (kustomize reads
+ * only files of these names, so the name decides). */
 static bool sniff(const kv_blob *b, const kv_entry *e)
 {
-	return memmem(b->data, b->len, "CustomResourceDefinition", 24) ||
-	       memmem(b->data, b->len, "kustomize.config.k8s.io", 23) || is_kustomization_name(e->rel);
+	return is_kustomization_name(e->rel) || memmem(b->data, b->len, "CustomResourceDefinition", 24);
 }
 
 /* Reads entry i; a problem becomes a finding on the file. Returns 0 with b filled. */

@@ -184,19 +184,20 @@ static const char *seg_end(const char *s)
 	return e ? e : s + strlen(s);
 }
 
-/* Matches pattern segments against path segments, with `**` spanning segments. */
-static bool path_match(const char *p, const char *t)
+/* Matches pattern segments against path segments, with `**` spanning segments. With prefix,
+ * the pattern need only match the path's leading segments (a folder and what is below it). */
+static bool path_match(const char *p, const char *t, bool prefix)
 {
 	for (;;) {
 		if (!*p)
-			return !*t;
+			return prefix || !*t;
 		const char *pe = seg_end(p);
 		if (pe - p == 2 && p[0] == '*' && p[1] == '*') {
 			const char *rest = *pe ? pe + 1 : pe;
 			if (!*rest)
 				return true;
 			for (const char *q = t;;) {
-				if (path_match(rest, q))
+				if (path_match(rest, q, prefix))
 					return true;
 				const char *qe = seg_end(q);
 				if (!*qe)
@@ -211,8 +212,21 @@ static bool path_match(const char *p, const char *t)
 			return false;
 		p = *pe ? pe + 1 : pe;
 		t = *te ? te + 1 : te;
-		if (!*p && *t)
+		if (!*p && *t && !prefix)
 			return false;
+	}
+}
+
+/* True when any one segment of path matches the segment pattern [p, pe). */
+static bool any_segment(const char *p, const char *pe, const char *path)
+{
+	for (const char *s = path;;) {
+		const char *e = seg_end(s);
+		if (segment_match(p, pe, s, e))
+			return true;
+		if (!*e)
+			return false;
+		s = e + 1;
 	}
 }
 
@@ -221,28 +235,23 @@ bool kv_glob_match(const char *pattern, const char *path)
 	while (pattern[0] == '.' && pattern[1] == '/')
 		pattern += 2;
 	size_t plen = strlen(pattern);
-	if (plen && pattern[plen - 1] == '/') {
-		/* A folder and everything below it; with no other slash, such a folder anywhere. */
-		bool anywhere = !memchr(pattern, '/', plen - 1);
-		char *dir = kv_xasprintf("%s%.*s/**", anywhere ? "**/" : "", (int)(plen - 1), pattern);
-		bool m = kv_glob_match(dir, path);
-		free(dir);
-		return m;
-	}
-	if (!strchr(pattern, '/')) {
-		/* No slash: match any one segment of the path, as .gitignore does. */
-		for (const char *s = path;;) {
-			const char *e = seg_end(s);
-			if (segment_match(pattern, pattern + plen, s, e))
-				return true;
-			if (!*e)
-				return false;
-			s = e + 1;
-		}
-	}
+	bool folder = plen > 1 && pattern[plen - 1] == '/';
+	if (folder)
+		plen--; /* a folder and everything below it */
+	if (!memchr(pattern, '/', plen))
+		return any_segment(pattern, pattern + plen, path); /* a name anywhere, as .gitignore */
 	if (pattern[0] == '/')
-		pattern++;
-	return path_match(pattern, path);
+		pattern++, plen--;
+	if (!folder)
+		return path_match(pattern, path, false);
+	char small[256];
+	char *copy = plen < sizeof small ? small : kv_xmalloc(plen + 1);
+	memcpy(copy, pattern, plen);
+	copy[plen] = '\0';
+	bool m = path_match(copy, path, true);
+	if (copy != small)
+		free(copy);
+	return m;
 }
 
 char *kv_path_join(const char *a, const char *b)
@@ -253,11 +262,16 @@ char *kv_path_join(const char *a, const char *b)
 		return kv_xstrdup(b);
 	if (!*b)
 		return kv_xstrdup(a);
-	size_t al = strlen(a);
+	size_t al = strlen(a), bl = strlen(b);
 	while (al > 1 && a[al - 1] == '/')
 		al--;
-	/* Only the root "/" still ends with a slash: it needs no other. */
-	return kv_xasprintf("%.*s%s%s", (int)al, a, a[al - 1] == '/' ? "" : "/", b);
+	if (al == 1 && a[0] == '/')
+		al = 0; /* "/" joins as "/b", not "//b" */
+	char *p = kv_xmalloc(al + bl + 2);
+	memcpy(p, a, al);
+	p[al] = '/';
+	memcpy(p + al + 1, b, bl + 1);
+	return p;
 }
 
 char *kv_path_normalize(const char *path)

@@ -39,6 +39,18 @@ static int fs_kind(const fsys *f, const char *path)
 	return S_ISDIR(st.st_mode) ? 2 : 1;
 }
 
+/* A file's identity and version, without reading it: size, modification time and inode. */
+static bool stat_signature(const char *path, uint64_t *sig)
+{
+	struct stat st;
+	if (stat(path, &st) < 0)
+		return false;
+	uint64_t parts[4] = {(uint64_t)st.st_size, (uint64_t)st.st_mtim.tv_sec,
+			     (uint64_t)st.st_mtim.tv_nsec, (uint64_t)st.st_ino};
+	*sig = kv_hash(parts, sizeof parts);
+	return true;
+}
+
 /* Reads path; sig receives a signature of the file's identity and version. */
 static int fs_read(const fsys *f, const char *path, kv_buf *data, uint64_t *sig, kv_buf *err)
 {
@@ -50,29 +62,14 @@ static int fs_read(const fsys *f, const char *path, kv_buf *data, uint64_t *sig,
 		*sig = kv_hash(oid, strlen(oid));
 		return rc ? -1 : 0;
 	}
-	FILE *fp = fopen(path, "rb");
-	struct stat st;
-	if (!fp || fstat(fileno(fp), &st) < 0) {
+	if (!stat_signature(path, sig)) {
 		kv_buf_printf(err, "%s: %s", path, strerror(errno));
-		if (fp)
-			fclose(fp);
 		return -1;
 	}
-	if ((uint64_t)st.st_size > MAX_DOC) {
+	int rc = kv_file_read(path, MAX_DOC, data, err);
+	if (rc == 1)
 		kv_buf_printf(err, "%s: larger than 64 MiB", path);
-		fclose(fp);
-		return -1;
-	}
-	kv_buf_reserve(data, (size_t)st.st_size);
-	char chunk[65536];
-	size_t r;
-	while ((r = fread(chunk, 1, sizeof chunk, fp)) > 0 && data->len <= MAX_DOC)
-		kv_buf_add(data, chunk, r);
-	fclose(fp);
-	uint64_t parts[4] = {(uint64_t)st.st_size, (uint64_t)st.st_mtim.tv_sec,
-			     (uint64_t)st.st_mtim.tv_nsec, (uint64_t)st.st_ino};
-	*sig = kv_hash(parts, sizeof parts);
-	return 0;
+	return rc ? -1 : 0;
 }
 
 static int name_cmp(const void *a, const void *b)
@@ -239,26 +236,38 @@ static char *cache_file(const char *cache_dir, const char *sub, const char *key,
 	return path;
 }
 
-/* The compiled form of a document from the cache when its signature matches; else compiles
- * it and stores it. */
+/* The compiled form of a document from the cache, when its signature matches; else NULL. */
+static kv_schema *cached(const kv_location_opts *o, const char *key, uint64_t sig)
+{
+	if (!o->cache_dir)
+		return NULL;
+	char *path = cache_file(o->cache_dir, "compiled", key, ".kvs");
+	kv_schema *s = NULL;
+	kv_buf ignored = KV_BUF_INIT;
+	if (kv_schema_open(&s, path, &ignored) == 0 && kv_schema_signature(s) != sig) {
+		kv_schema_free(s);
+		s = NULL;
+	}
+	kv_buf_free(&ignored);
+	free(path);
+	return s;
+}
+
+/* Compiles a document and keeps the compiled form in the cache. */
 static int compile_cached(kv_schema **out, const kv_location_opts *o, const char *key,
 			  uint64_t sig, const char *data, size_t len, const char *name, kv_buf *err)
 {
-	char *path = o->cache_dir ? cache_file(o->cache_dir, "compiled", key, ".kvs") : NULL;
-	kv_buf ignored = KV_BUF_INIT;
-	if (path && kv_schema_open(out, path, &ignored) == 0) {
-		if (kv_schema_signature(*out) == sig) {
-			free(path);
-			kv_buf_free(&ignored);
-			return 0;
-		}
-		kv_schema_free(*out);
-	}
+	*out = cached(o, key, sig);
+	if (*out)
+		return 0;
 	int rc = kv_schemadoc_compile(out, data, len, name, NULL, err);
-	if (rc == 0 && path)
+	if (rc == 0 && o->cache_dir) {
+		char *path = cache_file(o->cache_dir, "compiled", key, ".kvs");
+		kv_buf ignored = KV_BUF_INIT;
 		kv_schema_save(*out, path, sig, &ignored); /* a cache that cannot be written is no error */
-	free(path);
-	kv_buf_free(&ignored);
+		kv_buf_free(&ignored);
+		free(path);
+	}
 	return rc;
 }
 
@@ -275,19 +284,21 @@ static char *resolve_path(const kv_location_opts *o, const char *loc)
 static int add_file(kv_schemaset *set, const fsys *f, const char *path, const kv_location_opts *o,
 		    kv_buf *err)
 {
-	kv_buf data = KV_BUF_INIT;
-	uint64_t sig;
-	if (fs_read(f, path, &data, &sig, err) < 0) {
-		kv_buf_free(&data);
-		return -1;
-	}
 	char real[PATH_MAX];
 	const char *keypath = !f->rev && realpath(path, real) ? real : path;
 	char *key = kv_xasprintf("%s:%s", f->rev ? "rev" : "file", keypath);
-	kv_schema *s;
-	int rc = compile_cached(&s, o, key, sig, data.data ? data.data : "", data.len, path, err);
+	uint64_t sig;
+	/* A work-tree file is read only when its compiled form is missing or stale. */
+	kv_schema *s = !f->rev && stat_signature(path, &sig) ? cached(o, key, sig) : NULL;
+	int rc = 0;
+	if (!s) {
+		kv_buf data = KV_BUF_INIT;
+		rc = fs_read(f, path, &data, &sig, err);
+		if (rc == 0)
+			rc = compile_cached(&s, o, key, sig, data.data ? data.data : "", data.len, path, err);
+		kv_buf_free(&data);
+	}
 	free(key);
-	kv_buf_free(&data);
 	if (rc == 0)
 		kv_schemaset_add(set, s);
 	return rc;

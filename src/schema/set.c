@@ -8,6 +8,7 @@
 #include "kvet/map.h"
 #include "kvet/strutil.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -30,11 +31,20 @@ struct kv_schemaset {
 	struct hit *hits;
 	size_t nhits, caphits;
 	bool frozen;
+	/* Suggestions already made, by "group/version/kind": the same unknown kind tends to
+	 * appear in many files. Guarded by mu; the strings live in the arena. */
+	pthread_mutex_t mu;
+	kv_map *suggested;
+	kv_arena *strings;
 };
 
 kv_schemaset *kv_schemaset_new(void)
 {
-	return kv_xcalloc(1, sizeof(kv_schemaset));
+	kv_schemaset *set = kv_xcalloc(1, sizeof(kv_schemaset));
+	pthread_mutex_init(&set->mu, NULL);
+	set->suggested = kv_map_new();
+	set->strings = kv_arena_new();
+	return set;
 }
 
 static void free_sources(struct source *s, size_t n)
@@ -54,6 +64,9 @@ void kv_schemaset_free(kv_schemaset *set)
 	free_sources(set->repo, set->nrepo);
 	free_sources(set->src, set->nsrc);
 	kv_map_free(set->index);
+	kv_map_free(set->suggested);
+	kv_arena_free(set->strings);
+	pthread_mutex_destroy(&set->mu);
 	free(set->hits);
 	free(set);
 }
@@ -198,8 +211,8 @@ static void consider_schema(suggestion *sg, const kv_schema *s)
 	}
 }
 
-void kv_schemaset_suggest(const kv_schemaset *set, const char *group, const char *version,
-			  const char *kind, kv_buf *out)
+static void compute_suggestion(const kv_schemaset *set, const char *group, const char *version,
+			       const char *kind, kv_buf *out)
 {
 	suggestion sg = {group, version, kind, "", "", 3};
 	for (size_t i = 0; i < set->nrepo; i++)
@@ -211,4 +224,28 @@ void kv_schemaset_suggest(const kv_schemaset *set, const char *group, const char
 		kv_buf_printf(out, "%s is served as %s", kind, sg.served);
 	else if (sg.similar[0])
 		kv_buf_printf(out, "did you mean %s?", sg.similar);
+}
+
+void kv_schemaset_suggest(const kv_schemaset *cset, const char *group, const char *version,
+			  const char *kind, kv_buf *out)
+{
+	kv_schemaset *set = (kv_schemaset *)cset; /* only the memo, under its lock, changes */
+	char key[768];
+	size_t len = gvk_key(key, sizeof key, group, version, kind);
+	pthread_mutex_lock(&set->mu);
+	uint64_t *slot = len ? kv_map_find(set->suggested, key, len) : NULL;
+	if (slot) {
+		kv_buf_puts(out, (const char *)(uintptr_t)*slot);
+		pthread_mutex_unlock(&set->mu);
+		return;
+	}
+	pthread_mutex_unlock(&set->mu);
+	size_t start = out->len;
+	compute_suggestion(set, group, version, kind, out);
+	if (!len)
+		return;
+	pthread_mutex_lock(&set->mu);
+	char *copy = kv_arena_strndup(set->strings, out->data ? out->data + start : "", out->len - start);
+	*kv_map_slot(set->suggested, key, len, NULL) = (uintptr_t)copy;
+	pthread_mutex_unlock(&set->mu);
 }

@@ -39,9 +39,19 @@ void kv_source_add_note(kv_source *s, const char *path, kv_rule rule, const char
 	s->notes[s->nnotes++] = (kv_note){kv_xstrdup(path), rule, kv_buf_detach(&b)};
 }
 
+/* True when one segment of path is exactly name. */
+static bool has_segment(const char *path, const char *name)
+{
+	size_t n = strlen(name);
+	for (const char *s = path; (s = strstr(s, name)) != NULL; s += n)
+		if ((s == path || s[-1] == '/') && (s[n] == '/' || !s[n]))
+			return true;
+	return false;
+}
+
 bool kv_source_excluded(const char *rel, const char *const *excludes, size_t n)
 {
-	if (kv_glob_match(".git/", rel) || kv_glob_match(".github/", rel))
+	if (has_segment(rel, ".git") || has_segment(rel, ".github"))
 		return true;
 	for (size_t i = 0; i < n; i++)
 		if (kv_glob_match(excludes[i], rel))

@@ -152,10 +152,26 @@ static bool parse_float(const char *s, size_t len, double *out)
 	return true;
 }
 
+/* Only scalars starting with one of these can be anything but a string. */
+static bool maybe_special(char c)
+{
+	switch (c) {
+	case '~': case 'n': case 'N': case 't': case 'T': case 'f': case 'F': case 'y': case 'Y':
+	case 'o': case 'O': case '-': case '+': case '.':
+		return true;
+	default:
+		return c >= '0' && c <= '9';
+	}
+}
+
 kv_node *kv_build_plain(kv_arena *a, const char *s, size_t len, uint32_t line, uint32_t col)
 {
 	kv_node *n;
-	if (len == 0 || in_list(s, len, nulls))
+	if (len == 0)
+		return kv_build_node(a, KV_NULL, line, col);
+	if (!maybe_special(s[0]) || len > 64)
+		return kv_build_string(a, s, len, line, col);
+	if (in_list(s, len, nulls))
 		return kv_build_node(a, KV_NULL, line, col);
 	bool t = in_list(s, len, trues), t11 = !t && in_list(s, len, trues11);
 	bool f = !t && !t11 && in_list(s, len, falses), f11 = !t && !t11 && !f && in_list(s, len, falses11);
