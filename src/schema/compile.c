@@ -734,10 +734,14 @@ static int finish(kv_schema **out, compiler *c, const char *origin)
 	h.cel_rules = c->cel, h.dialect = c->dialect;
 	unsigned char *img = kv_xcalloc(1, off);
 	memcpy(img, &h, sizeof h);
-	memcpy(img + h.off_nodes, c->nodes, c->nnodes * sizeof(kv_snode));
-	memcpy(img + h.off_props, c->props, c->nprops * sizeof(kv_sprop));
+	/* Empty sections have NULL arrays, which memcpy may not be given even for 0 bytes. */
+	if (c->nnodes)
+		memcpy(img + h.off_nodes, c->nodes, c->nnodes * sizeof(kv_snode));
+	if (c->nprops)
+		memcpy(img + h.off_props, c->props, c->nprops * sizeof(kv_sprop));
 	memcpy(img + h.off_words, c->w.v, c->w.n * sizeof(uint32_t));
-	memcpy(img + h.off_gvks, c->gvks, c->ngvks * sizeof(kv_sgvk));
+	if (c->ngvks)
+		memcpy(img + h.off_gvks, c->gvks, c->ngvks * sizeof(kv_sgvk));
 	memcpy(img + h.off_strs, c->strs.data, c->strs.len);
 	kv_buf err = KV_BUF_INIT;
 	int rc = kv_schema_from_image(out, img, off, false, &err);
