@@ -15,6 +15,7 @@ for step in "$ROOT"/fixtures/repos/history/*/; do
 	n=$((n + 1))
 	find "$repo" -mindepth 1 -maxdepth 1 ! -name .git -exec rm -rf {} +
 	cp -R "$step". "$repo/"
+	mkdir -p "$repo/schemas"
 	cp "$MINI" "$repo/schemas/kubernetes-mini.json"
 	git -C "$repo" add -A
 	GIT_AUTHOR_DATE="2024-01-0${n}T00:00:00Z" GIT_COMMITTER_DATE="2024-01-0${n}T00:00:00Z" \
