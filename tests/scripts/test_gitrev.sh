@@ -26,7 +26,9 @@ git -C "$repo" branch broken HEAD~1
 broken_sha=$(git -C "$repo" rev-parse HEAD~1)
 
 cd "$repo" || exit 1
-index_before=$(stat -c %Y .git/index)
+# The index's exact modification time and content: kvet must leave both alone.
+index_state() { echo "$(stat -c %y .git/index) $(cksum < .git/index)"; }
+index_before=$(index_state)
 head_before=$(git rev-parse HEAD)
 
 run "$KVET" check --rev HEAD~2
@@ -51,6 +53,8 @@ run "$KVET" check --rev HEAD
 expect_code 0 "HEAD is fixed"
 expect_no_out "extra.yaml" "HEAD no longer has extra.yaml"
 
+[ "$(index_state)" = "$index_before" ] && ok || bad "the index was touched by --rev checks"
+
 # The work tree does not matter with --rev: break it, and delete the schema folder.
 printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  A: 1\n' > apps/web.yaml
 rm -rf schemas
@@ -60,6 +64,7 @@ run "$KVET" check .
 expect_code 2 "the work tree itself now lacks its schema file"
 expect_out "schemas/kubernetes-mini.json does not exist" "work tree schema missing message"
 git checkout -q -- .
+index_before=$(index_state) # git checkout rewrote it; kvet must not from here on
 
 # Paths restrict the revision's tree.
 run "$KVET" check --rev HEAD~1 apps/extra.yaml -q
@@ -70,7 +75,7 @@ expect_code 2 "a path the revision lacks"
 expect_out "nowhere: no such path in the revision" "missing path message"
 
 # kvet never writes: index, HEAD and work tree are as they were.
-[ "$(stat -c %Y .git/index)" = "$index_before" ] && ok || bad "the index was touched"
+[ "$(index_state)" = "$index_before" ] && ok || bad "the index was touched"
 [ "$(git rev-parse HEAD)" = "$head_before" ] && ok || bad "HEAD moved"
 [ -z "$(git status --porcelain)" ] && ok || bad "the work tree changed: $(git status --porcelain)"
 
