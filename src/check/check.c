@@ -14,6 +14,7 @@
 #include "kvet/k8s.h"
 #include "kvet/map.h"
 #include "kvet/pool.h"
+#include "kvet/sort.h"
 #include "kvet/strutil.h"
 
 #include <pthread.h>
@@ -411,17 +412,25 @@ static void check_document(ctx *c, const kv_node *doc)
 
 /* ---- files ---- */
 
-static void keep_findings(file_state *fs, kv_diags *d)
+/* Moves d's findings to the end of a growable array. */
+static void append_findings(kv_finding **dst, size_t *len, size_t *cap, kv_diags *d)
 {
 	kv_finding *items;
 	size_t n;
+	kv_diags_take(d, &items, &n);
+	if (n) {
+		KV_GROW(*dst, *cap, *len + n);
+		memcpy(*dst + *len, items, n * sizeof *items);
+		*len += n;
+	}
+	free(items);
+}
+
+static void keep_findings(file_state *fs, kv_diags *d)
+{
 	for (int s = 0; s < KV_SEV_COUNT; s++)
 		fs->sum.findings[s] += d->count[s];
-	kv_diags_take(d, &items, &n);
-	KV_GROW(fs->findings, fs->cap, fs->n + n);
-	memcpy(fs->findings + fs->n, items, n * sizeof *items);
-	fs->n += n;
-	free(items);
+	append_findings(&fs->findings, &fs->n, &fs->cap, d);
 }
 
 /* Files processed in phase A: those that may hold CRDs, and kustomizations (kustomize reads
@@ -549,7 +558,7 @@ static int crd_cmp(const void *a, const void *b)
 
 static void add_repo_crds(run *r)
 {
-	qsort(r->crds, r->ncrds, sizeof *r->crds, crd_cmp);
+	kv_sort(r->crds, r->ncrds, sizeof *r->crds, crd_cmp);
 	for (size_t i = 0; i < r->ncrds; i++)
 		kv_schemaset_add_repo(r->set, r->crds[i].schema);
 	kv_schemaset_freeze(r->set);
@@ -614,7 +623,7 @@ static void find_duplicates(run *r)
 	for (size_t i = 0; i < r->nfiles; i++)
 		for (size_t j = 0; j < r->files[i].nids; j++)
 			all[k++] = &r->files[i].ids[j];
-	qsort(all, n, sizeof *all, ident_cmp);
+	kv_sort(all, n, sizeof *all, ident_cmp);
 	for (size_t i = 1; i < n; i++) {
 		size_t first = i - 1;
 		while (i < n && all[i]->keylen == all[first]->keylen &&
@@ -674,13 +683,7 @@ static void add_notes(run *r, kv_result *out, kv_finding **all, size_t *n, size_
 			out->summary.findings[s] += d.count[s];
 		if (note->rule == KV_RULE_SOURCE_UNREADABLE)
 			out->summary.io_error = true;
-		kv_finding *items;
-		size_t k;
-		kv_diags_take(&d, &items, &k);
-		KV_GROW(*all, *cap, *n + k);
-		memcpy(*all + *n, items, k * sizeof *items);
-		*n += k;
-		free(items);
+		append_findings(all, n, cap, &d);
 		kv_diags_free(&d);
 		out->summary.skipped++;
 	}
@@ -697,15 +700,17 @@ static void collect(run *r, kv_result *out)
 		names[r->nfiles + i] = kv_source_note(r->src, i)->path;
 	char **sorted = kv_xmalloc(sizeof *sorted * (total ? total : 1));
 	memcpy(sorted, names, sizeof *sorted * total);
-	qsort(sorted, total, sizeof *sorted, path_cmp);
+	kv_sort(sorted, total, sizeof *sorted, path_cmp);
 	size_t cap = 0, n = 0;
 	kv_finding *all = NULL;
 	for (size_t i = 0; i < r->nfiles; i++) {
 		file_state *fs = &r->files[i];
 		sum_into(&out->summary, &fs->sum);
-		KV_GROW(all, cap, n + fs->n);
-		memcpy(all + n, fs->findings, fs->n * sizeof *fs->findings);
-		n += fs->n;
+		if (fs->n) {
+			KV_GROW(all, cap, n + fs->n);
+			memcpy(all + n, fs->findings, fs->n * sizeof *fs->findings);
+			n += fs->n;
+		}
 		free(fs->findings);
 		out->summary.skipped += fs->unread;
 	}

@@ -4,6 +4,7 @@
 
 #include "kvet/alloc.h"
 #include "kvet/buf.h"
+#include "kvet/sort.h"
 #include "kvet/strutil.h"
 
 #include <stdarg.h>
@@ -282,5 +283,5 @@ static int finding_cmp(const void *pa, const void *pb)
 void kv_findings_sort(kv_finding *f, size_t n)
 {
 	if (n > 1)
-		qsort(f, n, sizeof *f, finding_cmp);
+		kv_sort(f, n, sizeof *f, finding_cmp);
 }

@@ -6,6 +6,7 @@
 #include "kvet/alloc.h"
 #include "kvet/fetch.h"
 #include "kvet/fileutil.h"
+#include "kvet/sort.h"
 #include "kvet/strutil.h"
 
 #include <dirent.h>
@@ -198,7 +199,7 @@ int kv_cache_list(const char *cache_dir, kv_buf *out, kv_buf *err)
 	char *kdir = kv_path_join(cache_dir, "kubernetes");
 	char **versions;
 	size_t nv = list_dir(kdir, &versions);
-	qsort(versions, nv, sizeof *versions, str_cmp_desc);
+	kv_sort(versions, nv, sizeof *versions, str_cmp_desc);
 	kv_buf_printf(out, "Kubernetes specs:%s\n", nv ? "" : " none (kvet schemas pull)");
 	for (size_t i = 0; i < nv; i++) {
 		char *p = kv_xasprintf("%s/%s/schema.kvs", kdir, versions[i]);
@@ -211,7 +212,7 @@ int kv_cache_list(const char *cache_dir, kv_buf *out, kv_buf *err)
 	char *ddir = kv_path_join(cache_dir, "documents");
 	char **docs;
 	size_t nd = list_dir(ddir, &docs);
-	qsort(docs, nd, sizeof *docs, name_cmp);
+	kv_sort(docs, nd, sizeof *docs, name_cmp);
 	size_t shown = 0;
 	for (size_t i = 0; i < nd; i++)
 		shown += kv_str_has_suffix(docs[i], ".kvs");

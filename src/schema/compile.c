@@ -7,6 +7,7 @@
 #include "facts.h"
 #include "kvet/alloc.h"
 #include "kvet/map.h"
+#include "kvet/sort.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -342,7 +343,7 @@ static void compile_props(compiler *c, kv_snode *n, const kv_node *props, const 
 		tmp[i].name = intern_node(c, p->key);
 		tmp[i].node = compile(c, p->value, NULL, fact);
 	}
-	qsort_r(tmp, props->len, sizeof *tmp, propent_cmp_ctx, &c->strs);
+	kv_sort_r(tmp, props->len, sizeof *tmp, propent_cmp_ctx, &c->strs);
 	n->props = (uint32_t)c->nprops;
 	n->nprops = props->len;
 	KV_GROW(c->props, c->capprops, c->nprops + props->len);
@@ -713,7 +714,7 @@ static size_t align8(size_t n)
 static int finish(kv_schema **out, compiler *c, const char *origin)
 {
 	uint32_t origin_off = intern(c, origin, strlen(origin));
-	qsort_r(c->gvks, c->ngvks, sizeof *c->gvks, gvk_cmp_ctx, &c->strs);
+	kv_sort_r(c->gvks, c->ngvks, sizeof *c->gvks, gvk_cmp_ctx, &c->strs);
 	uint32_t patterns = (uint32_t)c->w.n;
 	wpush(&c->w, (uint32_t)c->patterns.n);
 	for (size_t i = 0; i < c->patterns.n; i++)

@@ -8,6 +8,7 @@
 #include "kvet/fetch.h"
 #include "kvet/fileutil.h"
 #include "kvet/map.h"
+#include "kvet/sort.h"
 #include "kvet/strutil.h"
 #include "kvet/yaml.h"
 
@@ -110,7 +111,7 @@ static void fs_list(const fsys *f, const char *dir, char ***names, size_t *n)
 	}
 	size_t cap = 0;
 	list_fs(dir, 0, names, n, &cap);
-	qsort(*names, *n, sizeof **names, name_cmp);
+	kv_sort(*names, *n, sizeof **names, name_cmp);
 }
 
 static void free_names(char **names, size_t n)

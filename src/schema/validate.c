@@ -7,6 +7,7 @@
 #include "internal.h"
 #include "kvet/alloc.h"
 #include "kvet/format.h"
+#include "kvet/sort.h"
 #include "kvet/strutil.h"
 
 #include <math.h>
@@ -671,7 +672,7 @@ static void check_unique(kv_validator *v, const kv_schema *s, const kv_snode *sn
 			render_scalar(&v->scratch, item);
 		ents[count++] = (keyent){off, v->scratch.len - off, i};
 	}
-	qsort_r(ents, count, sizeof *ents, keyent_cmp, v->scratch.data);
+	kv_sort_r(ents, count, sizeof *ents, keyent_cmp, v->scratch.data);
 	for (size_t i = 1; i < count; i++) {
 		if (ents[i].len != ents[i - 1].len ||
 		    memcmp(v->scratch.data + ents[i].off, v->scratch.data + ents[i - 1].off, ents[i].len))

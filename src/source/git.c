@@ -6,6 +6,7 @@
 #include "gitapi.h"
 
 #include "kvet/alloc.h"
+#include "kvet/sort.h"
 #include "kvet/strutil.h"
 
 #include <limits.h>
@@ -321,7 +322,7 @@ int kv_source_rev_list(kv_source *s, const char *dir, char ***out, size_t *n)
 	lister l = {norm ? norm : "", norm ? strlen(norm) : 0, NULL, 0, 0};
 	int rc = kv_git()->git_tree_walk(s->tree, GIT_TREEWALK_PRE, list_cb, &l) < 0 ? -1 : 0;
 	free(norm);
-	qsort(l.names, l.n, sizeof *l.names, str_cmp);
+	kv_sort(l.names, l.n, sizeof *l.names, str_cmp);
 	*out = l.names;
 	*n = l.n;
 	return rc;

@@ -6,6 +6,7 @@
 
 #include "kvet/alloc.h"
 #include "kvet/map.h"
+#include "kvet/sort.h"
 #include "kvet/strutil.h"
 
 #include <dirent.h>
@@ -99,7 +100,7 @@ static bool in_chart_templates(const kv_map *dirs, const char *rel)
 
 void kv_source_finish(kv_source *s)
 {
-	qsort(s->entries, s->nentries, sizeof *s->entries, entry_cmp);
+	kv_sort(s->entries, s->nentries, sizeof *s->entries, entry_cmp);
 	size_t k = 0;
 	for (size_t i = 0; i < s->nentries; i++) {
 		if (k && strcmp(s->entries[k - 1].display, s->entries[i].display) == 0) {
@@ -122,7 +123,7 @@ void kv_source_finish(kv_source *s)
 	}
 	s->nentries = k;
 	kv_map_free(dirs);
-	qsort(s->notes, s->nnotes, sizeof *s->notes, note_cmp);
+	kv_sort(s->notes, s->nnotes, sizeof *s->notes, note_cmp);
 }
 
 static bool exists(const char *dir, const char *name)

@@ -3,6 +3,7 @@
 #include "build.h"
 
 #include "kvet/alloc.h"
+#include "kvet/sort.h"
 
 #include <errno.h>
 #include <math.h>
@@ -252,7 +253,7 @@ static size_t find_duplicates(kv_pair *pairs, size_t n, kv_diags *diags)
 	kv_pair **idx = kv_xmalloc(n * sizeof *idx);
 	for (size_t i = 0; i < n; i++)
 		idx[i] = &pairs[i];
-	qsort(idx, n, sizeof *idx, key_cmp);
+	kv_sort(idx, n, sizeof *idx, key_cmp);
 	for (size_t i = 1; i < n; i++) {
 		if (same_key(idx[i - 1]->key, idx[i]->key)) {
 			report_dup(diags, idx[i - 1], idx[i]);
