@@ -802,6 +802,13 @@ static void add_definition_gvks(compiler *c, kv_map *scopes, const kv_pair *def)
 	}
 }
 
+/* A problem with a whole document, reported at its start. */
+static void doc_invalid(kv_diags *diags, const kv_node *doc, const char *msg)
+{
+	kv_diag(diags, KV_RULE_SCHEMA_INVALID, doc ? doc->line : 0, doc ? doc->col : 0, NULL, NULL,
+		"%s", msg);
+}
+
 int kv_schema_compile_openapi(kv_schema **out, const kv_node *doc, const char *origin,
 			      kv_diags *diags)
 {
@@ -815,8 +822,7 @@ int kv_schema_compile_openapi(kv_schema **out, const kv_node *doc, const char *o
 		defs = kv_map_get(kv_map_get(doc, "components"), "schemas");
 	}
 	if (!defs || defs->type != KV_MAP) {
-		kv_diag(diags, KV_RULE_SCHEMA_INVALID, doc ? doc->line : 0, doc ? doc->col : 0, NULL,
-			NULL, "not an OpenAPI document: no definitions or components.schemas");
+		doc_invalid(diags, doc, "not an OpenAPI document: no definitions or components.schemas");
 		return -1;
 	}
 	compiler c;
@@ -831,8 +837,7 @@ int kv_schema_compile_openapi(kv_schema **out, const kv_node *doc, const char *o
 	kv_map_free(scopes);
 	int rc = -1;
 	if (!c.ngvks)
-		kv_diag(diags, KV_RULE_SCHEMA_INVALID, defs->line, defs->col, NULL, NULL,
-			"no definition carries x-kubernetes-group-version-kind");
+		doc_invalid(diags, defs, "no definition carries x-kubernetes-group-version-kind");
 	else
 		rc = finish(out, &c, origin);
 	compiler_free(&c);
@@ -908,8 +913,7 @@ int kv_schema_compile_jsonschema(kv_schema **out, const kv_node *doc, const char
 {
 	*out = NULL;
 	if (!doc || doc->type != KV_MAP) {
-		kv_diag(diags, KV_RULE_SCHEMA_INVALID, doc ? doc->line : 0, doc ? doc->col : 0, NULL,
-			NULL, "a JSON schema must be a map");
+		doc_invalid(diags, doc, "a JSON schema must be a map");
 		return -1;
 	}
 	compiler c;

@@ -170,14 +170,20 @@ static unsigned char *image_of(kv_schema *s, size_t *n, const char *path)
 	return b;
 }
 
+/* A fresh temporary file name in path (at least 32 bytes). */
+static void temp_path(char *path)
+{
+	strcpy(path, "/tmp/kvet-test-schema-XXXXXX");
+	close(mkstemp(path));
+}
+
 static void test_save_open(void)
 {
 	kv_diags d;
 	kv_diags_init(&d, NULL, 0);
 	kv_schema *s = compile(doc, &d);
-	char path[] = "/tmp/kvet-test-schema-XXXXXX";
-	int fd = mkstemp(path);
-	close(fd);
+	char path[32];
+	temp_path(path);
 	size_t n;
 	unsigned char *img = image_of(s, &n, path);
 	kv_schema *back;
@@ -204,10 +210,11 @@ static bool try_image(const unsigned char *img, size_t n)
 	kv_schema *s;
 	kv_buf err = KV_BUF_INIT;
 	/* kv_schema_open maps files; the in-memory path takes the same verification. */
-	char path[] = "/tmp/kvet-test-image-XXXXXX";
-	int fd = mkstemp(path);
-	CHECK(write(fd, copy, n) == (ssize_t)n);
-	close(fd);
+	char path[32];
+	temp_path(path);
+	FILE *f = fopen(path, "wb");
+	CHECK(f && fwrite(copy, 1, n, f) == n);
+	fclose(f);
 	free(copy);
 	bool ok = kv_schema_open(&s, path, &err) == 0;
 	unlink(path);
@@ -225,9 +232,8 @@ static void test_corrupt_images(void)
 	kv_diags d;
 	kv_diags_init(&d, NULL, 0);
 	kv_schema *s = compile(doc, &d);
-	char path[] = "/tmp/kvet-test-schema-XXXXXX";
-	int fd = mkstemp(path);
-	close(fd);
+	char path[32];
+	temp_path(path);
 	size_t n;
 	unsigned char *img = image_of(s, &n, path);
 	unlink(path);
