@@ -191,8 +191,11 @@ static void on_limits(parser *p, const kv_node *v)
 			if (positive(p, val, "fileSize", &n))
 				c->limits.file_size = n;
 		} else if (kv_str_eq(k, "depth")) {
-			if (positive(p, val, "depth", &n))
-				c->limits.depth = n > 100000 ? 100000 : (uint32_t)n;
+			/* Validation recurses along the data: the cap keeps it within any stack. */
+			if (positive(p, val, "depth", &n) && n > KV_LIMIT_DEPTH_MAX)
+				problem(p, val, "limits.depth can be at most %u", KV_LIMIT_DEPTH_MAX);
+			else if (n <= KV_LIMIT_DEPTH_MAX)
+				c->limits.depth = (uint32_t)n;
 		} else if (kv_str_eq(k, "aliasNodes")) {
 			if (positive(p, val, "aliasNodes", &n))
 				c->limits.alias_nodes = n;

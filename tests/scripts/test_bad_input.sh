@@ -29,6 +29,27 @@ for f in deep-flow.yaml deep-block.yaml deep.json; do
 	expect_out "[limit/depth]" "depth finding: $f"
 done
 
+# The deepest nesting the configuration allows, validated against a recursive schema: the
+# validator recurses along the data, and must have the stack for it.
+cat > recursive.json <<'JSON'
+{"swagger": "2.0", "definitions": {"io.example.v1.Node": {"type": "object",
+  "properties": {"apiVersion": {"type": "string"}, "kind": {"type": "string"},
+    "metadata": {"type": "object"}, "child": {"$ref": "#/definitions/io.example.v1.Node"},
+    "leaf": {"type": "integer"}},
+  "x-kubernetes-group-version-kind": [{"group": "example.io", "version": "v1", "kind": "Node"}]}}}
+JSON
+awk 'BEGIN { printf "{\"apiVersion\": \"example.io/v1\", \"kind\": \"Node\", \"metadata\": {\"name\": \"n\"}, ";
+	for (i = 0; i < 997; i++) printf "\"child\": {"; printf "\"leaf\": \"x\""; for (i = 0; i < 997; i++) printf "}"; print "}" }' > nested.json
+printf 'limits:\n  depth: 1000\n' > deep.kvet.yaml
+bounded "$KVET" check nested.json -s recursive.json -c deep.kvet.yaml
+expect_code 1 "nesting at the configured maximum"
+expect_out "nested.json:1:" "the deepest value is found"
+expect_out "[schema/type]" "and validated"
+printf 'limits:\n  depth: 1001\n' > deeper.kvet.yaml
+bounded "$KVET" check nested.json -s recursive.json -c deeper.kvet.yaml
+expect_code 2 "a depth past the maximum is refused"
+expect_out "limits.depth can be at most 1000" "depth maximum message"
+
 # Billion laughs: ten levels of ten aliases each.
 {
 	echo "a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]"

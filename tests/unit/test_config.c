@@ -133,13 +133,14 @@ static void test_every_key(void)
 static void test_value_forms(void)
 {
 	parsed p;
-	/* Sizes as plain numbers or with units; large values are clamped to what fits. */
+	/* Sizes as plain numbers or with units; large counts are clamped to what fits, and depth
+	 * may reach its maximum (past it is an error: see bad_cases). */
 	parse(&p, "kubernetesVersion: '1.35'\n"
 		  "strict: false\n"
 		  "failOn: info\n"
 		  "limits:\n"
 		  "  fileSize: 1048576\n"
-		  "  depth: 200000\n"
+		  "  depth: 1000\n"
 		  "  aliasNodes: 1Ki\n"
 		  "  documents: 5000000000\n"
 		  "  validationSteps: \"2M\"\n"
@@ -150,7 +151,7 @@ static void test_value_forms(void)
 	CHECK_INT(p.c.strict, 0);
 	CHECK_INT(p.c.fail_on, KV_SEV_INFO);
 	CHECK(p.c.limits.file_size == 1048576);
-	CHECK_INT(p.c.limits.depth, 100000);
+	CHECK_INT(p.c.limits.depth, KV_LIMIT_DEPTH_MAX);
 	CHECK(p.c.limits.alias_nodes == 1024);
 	CHECK_INT(p.c.limits.documents, UINT32_MAX);
 	CHECK(p.c.validation_steps == 2000000);
@@ -221,6 +222,7 @@ static const struct {
 	{"limits:\n  fileSize: 1.5MiB\n", ".kvet.yaml:2:13: limits.fileSize must be a positive number"},
 	{"limits:\n  fileSize: 1.5\n", ".kvet.yaml:2:13: limits.fileSize must be a positive number"},
 	{"limits:\n  depth: -1\n", ".kvet.yaml:2:10: limits.depth must be a positive number"},
+	{"limits:\n  depth: 1001\n", ".kvet.yaml:2:10: limits.depth can be at most 1000"},
 	{"limits:\n  aliasNodes: true\n", ".kvet.yaml:2:15: limits.aliasNodes must be a positive number"},
 	{"limits:\n  documents: many\n", ".kvet.yaml:2:14: limits.documents must be a positive number"},
 	{"limits:\n  validationSteps: 0\n",
