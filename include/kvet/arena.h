@@ -20,7 +20,4 @@ void *kv_arena_memdup(kv_arena *a, const void *p, size_t n);
 /* Copies n bytes and appends a NUL. */
 char *kv_arena_strndup(kv_arena *a, const char *s, size_t n);
 
-/* Bytes handed out since the last reset. */
-size_t kv_arena_used(const kv_arena *a);
-
 #endif

@@ -21,7 +21,6 @@ struct chunk {
 struct kv_arena {
 	struct chunk *head;
 	size_t next_size;
-	size_t used;
 };
 
 kv_arena *kv_arena_new(void)
@@ -55,7 +54,6 @@ void kv_arena_reset(kv_arena *a)
 {
 	free_chunks(a->head, NULL);
 	a->head = NULL;
-	a->used = 0;
 }
 
 void *kv_arena_alloc(kv_arena *a, size_t n)
@@ -64,7 +62,6 @@ void *kv_arena_alloc(kv_arena *a, size_t n)
 	c->size = c->used = n;
 	c->next = a->head;
 	a->head = c;
-	a->used += n;
 	return c->data;
 }
 
@@ -81,7 +78,6 @@ void kv_arena_reset(kv_arena *a)
 		keep->next = NULL;
 		keep->used = 0;
 	}
-	a->used = 0;
 }
 
 static struct chunk *new_chunk(kv_arena *a, size_t need)
@@ -116,7 +112,6 @@ void *kv_arena_alloc(kv_arena *a, size_t n)
 	}
 	void *p = c->data + c->used;
 	c->used += n;
-	a->used += n;
 	return p;
 }
 
@@ -137,9 +132,4 @@ char *kv_arena_strndup(kv_arena *a, const char *s, size_t n)
 		memcpy(p, s, n);
 	p[n] = '\0';
 	return p;
-}
-
-size_t kv_arena_used(const kv_arena *a)
-{
-	return a->used;
 }

@@ -298,8 +298,9 @@ static kv_node *object(parser *ps)
 			return NULL;
 		}
 	}
-	kv_node *m = kv_build_map(ps->arena, ps->pairs + base, ps->npairs - base, line, col,
-				  ps->diags);
+	/* The pair stack is NULL until the first member anywhere: no pointer arithmetic on it. */
+	kv_node *m = kv_build_map(ps->arena, ps->npairs > base ? ps->pairs + base : NULL,
+				  ps->npairs - base, line, col, ps->diags);
 	ps->npairs = base;
 	ps->depth--;
 	return m;
