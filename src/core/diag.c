@@ -135,8 +135,8 @@ static uint32_t token_cols(const char *s, size_t n, bool flow)
 	size_t i = 0;
 	if (s[0] == '"' || s[0] == '\'') {
 		for (i = 1; i < n; i++) {
-			if (s[0] == '"' && s[i] == '\\') {
-				i++;
+			if (s[0] == '"' && s[i] == '\\' && i + 1 < n) {
+				i++; /* the escaped character; a backslash that ends the line ends the span */
 				continue;
 			}
 			if (s[i] == s[0]) {
@@ -160,6 +160,8 @@ static uint32_t token_cols(const char *s, size_t n, bool flow)
 		while (i > 1 && (s[i - 1] == ' ' || s[i - 1] == '\t'))
 			i--;
 	}
+	if (i > n)
+		i = n;
 	uint32_t cols = (uint32_t)kv_utf8_count(s, i);
 	return cols ? cols : 1;
 }
