@@ -142,17 +142,20 @@ static void summary(kv_buf *b, const kv_summary *s)
 	if (s->findings[KV_SEV_INFO])
 		kv_buf_printf(b, ", %u info", s->findings[KV_SEV_INFO]);
 	kv_buf_putc(b, '\n');
-	if (s->patches_checked)
+	if (s->patches_checked > 1)
 		kv_buf_printf(b, "kvet: %u kustomize patches checked as partial objects\n", s->patches_checked);
 	if (s->templated)
-		kv_buf_printf(b, "kvet: %llu values with ${VAR} substitutions not checked (known only after "
-			      "substitution)\n", (unsigned long long)s->templated);
+		kv_buf_printf(b, "kvet: %llu %s with ${VAR} substitutions not checked (known only after "
+			      "substitution)\n", (unsigned long long)s->templated,
+			      s->templated == 1 ? "value" : "values");
 	if (s->cel_rules)
-		kv_buf_printf(b, "kvet: %u CRD validation rules (x-kubernetes-validations, CEL) not evaluated yet\n",
-			      s->cel_rules);
+		kv_buf_printf(b, "kvet: %u CRD validation %s (x-kubernetes-validations, CEL) not evaluated yet\n",
+			      s->cel_rules, s->cel_rules == 1 ? "rule" : "rules");
 	if (s->findings[KV_SEV_OFF])
-		kv_buf_printf(b, "kvet: %u findings of rules switched off by the configuration\n",
-			      s->findings[KV_SEV_OFF]);
+		kv_buf_printf(b, "kvet: %u %s of rules switched off by the configuration\n",
+			      s->findings[KV_SEV_OFF], s->findings[KV_SEV_OFF] == 1 ? "finding" : "findings");
+	if (s->patches_checked == 1)
+		kv_buf_puts(b, "kvet: 1 kustomize patch checked as a partial object\n");
 	if (s->io_error)
 		kv_buf_puts(b, "kvet: some files could not be read: the check is incomplete\n");
 }
