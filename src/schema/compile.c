@@ -815,9 +815,10 @@ int kv_schema_compile_openapi(kv_schema **out, const kv_node *doc, const char *o
 	*out = NULL;
 	const kv_node *defs = NULL;
 	kv_dialect dialect = KV_DIALECT_OPENAPI2;
-	if (kv_str(kv_map_get(doc, "swagger"))) {
+	/* Present is enough: unquoted in YAML, `swagger: 2.0` is a number. */
+	if (kv_map_get(doc, "swagger")) {
 		defs = kv_map_get(doc, "definitions");
-	} else if (kv_str(kv_map_get(doc, "openapi"))) {
+	} else if (kv_map_get(doc, "openapi")) {
 		dialect = KV_DIALECT_OPENAPI3;
 		defs = kv_map_get(kv_map_get(doc, "components"), "schemas");
 	}

@@ -95,24 +95,26 @@ size_t kv_schemaset_count(const kv_schemaset *set)
 	return set->nrepo + set->nsrc;
 }
 
-static size_t gvk_key(char *buf, size_t n, const char *g, const char *v, const char *k)
+/* "group/version/kind" into b, replacing what b held; no length limit. */
+static void gvk_key(kv_buf *b, const char *g, const char *v, const char *k)
 {
-	int len = snprintf(buf, n, "%s/%s/%s", g, v, k);
-	return len < 0 || (size_t)len >= n ? 0 : (size_t)len;
+	kv_buf_truncate(b, 0);
+	kv_buf_puts(b, g);
+	kv_buf_putc(b, '/');
+	kv_buf_puts(b, v);
+	kv_buf_putc(b, '/');
+	kv_buf_puts(b, k);
 }
 
-static void index_schema(kv_schemaset *set, const kv_schema *s, size_t position)
+static void index_schema(kv_schemaset *set, const kv_schema *s, size_t position, kv_buf *key)
 {
 	for (uint32_t i = 0; i < kv_schema_gvk_count(s); i++) {
 		const char *g, *v, *k;
 		kv_sref ref;
 		kv_schema_gvk_at(s, i, &g, &v, &k, &ref);
-		char key[768];
-		size_t len = gvk_key(key, sizeof key, g, v, k);
+		gvk_key(key, g, v, k);
 		bool added;
-		if (!len)
-			continue;
-		uint64_t *slot = kv_map_slot(set->index, key, len, &added);
+		uint64_t *slot = kv_map_slot(set->index, key->data, key->len, &added);
 		if (!added)
 			continue;
 		KV_GROW(set->hits, set->caphits, set->nhits + 1);
@@ -127,11 +129,13 @@ void kv_schemaset_freeze(kv_schemaset *set)
 	kv_map_free(set->index);
 	set->nhits = 0;
 	set->index = kv_map_new();
+	kv_buf key = KV_BUF_INIT;
 	for (size_t i = 0; i < set->nrepo; i++)
-		index_schema(set, set->repo[i].schema, 0);
+		index_schema(set, set->repo[i].schema, 0, &key);
 	for (size_t i = 0; i < set->nsrc; i++)
 		if (set->src[i].schema)
-			index_schema(set, set->src[i].schema, i + 1);
+			index_schema(set, set->src[i].schema, i + 1, &key);
+	kv_buf_free(&key);
 	set->frozen = true;
 }
 
@@ -145,9 +149,10 @@ static bool ask_lazy(const struct source *s, const char *g, const char *v, const
 bool kv_schemaset_find(const kv_schemaset *set, const char *group, const char *version,
 		       const char *kind, kv_sref *out)
 {
-	char key[768];
-	size_t len = gvk_key(key, sizeof key, group, version, kind);
-	uint64_t *slot = len && set->index ? kv_map_find(set->index, key, len) : NULL;
+	kv_buf key = KV_BUF_INIT;
+	gvk_key(&key, group, version, kind);
+	uint64_t *slot = set->index ? kv_map_find(set->index, key.data, key.len) : NULL;
+	kv_buf_free(&key);
 	const struct hit *hit = slot ? &set->hits[*slot - 1] : NULL;
 	size_t limit = hit ? hit->position : set->nsrc + 1;
 	for (size_t i = 0; i + 1 < limit && i < set->nsrc; i++)
@@ -230,22 +235,22 @@ void kv_schemaset_suggest(const kv_schemaset *cset, const char *group, const cha
 			  const char *kind, kv_buf *out)
 {
 	kv_schemaset *set = (kv_schemaset *)cset; /* only the memo, under its lock, changes */
-	char key[768];
-	size_t len = gvk_key(key, sizeof key, group, version, kind);
+	kv_buf key = KV_BUF_INIT;
+	gvk_key(&key, group, version, kind);
 	pthread_mutex_lock(&set->mu);
-	uint64_t *slot = len ? kv_map_find(set->suggested, key, len) : NULL;
-	if (slot) {
-		kv_buf_puts(out, (const char *)(uintptr_t)*slot);
-		pthread_mutex_unlock(&set->mu);
+	uint64_t *slot = kv_map_find(set->suggested, key.data, key.len);
+	const char *memo = slot ? (const char *)(uintptr_t)*slot : NULL;
+	pthread_mutex_unlock(&set->mu);
+	if (memo) {
+		kv_buf_puts(out, memo);
+		kv_buf_free(&key);
 		return;
 	}
-	pthread_mutex_unlock(&set->mu);
 	size_t start = out->len;
 	compute_suggestion(set, group, version, kind, out);
-	if (!len)
-		return;
 	pthread_mutex_lock(&set->mu);
 	char *copy = kv_arena_strndup(set->strings, out->data ? out->data + start : "", out->len - start);
-	*kv_map_slot(set->suggested, key, len, NULL) = (uintptr_t)copy;
+	*kv_map_slot(set->suggested, key.data, key.len, NULL) = (uintptr_t)copy;
 	pthread_mutex_unlock(&set->mu);
+	kv_buf_free(&key);
 }

@@ -6,6 +6,7 @@
 #include "build.h"
 #include "json.h"
 #include "kvet/alloc.h"
+#include "kvet/map.h"
 #include "kvet/strutil.h"
 
 #include <stdio.h>
@@ -61,6 +62,7 @@ struct kv_loader {
 	size_t nframes, capframes;
 	struct anchor *anchors;
 	size_t nanchors, capanchors;
+	kv_map *anchor_index; /* name -> index + 1 of its latest definition; made at the first */
 	kv_pair *scratch;
 	size_t capscratch;
 };
@@ -122,6 +124,8 @@ static void drop_anchors(kv_loader *l)
 	for (size_t i = 0; i < l->nanchors; i++)
 		free(l->anchors[i].name);
 	l->nanchors = 0;
+	kv_map_free(l->anchor_index);
+	l->anchor_index = NULL;
 }
 
 static void drop_frames(kv_loader *l)
@@ -162,19 +166,21 @@ static void push_val(kv_loader *l, kv_node *n, uint64_t weight)
 	l->nvals++;
 }
 
-/* Anchors may be redefined; the latest definition wins, so search from the end. */
+/* Hashed, so many aliases to many anchors stay linear. */
 static struct anchor *find_anchor(kv_loader *l, const char *name)
 {
-	for (size_t i = l->nanchors; i-- > 0;)
-		if (strcmp(l->anchors[i].name, name) == 0)
-			return &l->anchors[i];
-	return NULL;
+	uint64_t *slot = l->anchor_index ? kv_map_find(l->anchor_index, name, strlen(name)) : NULL;
+	return slot ? &l->anchors[*slot - 1] : NULL;
 }
 
+/* Anchors may be redefined; the index then points at the latest definition. */
 static void add_anchor(kv_loader *l, char *name, kv_node *n, uint64_t weight)
 {
 	KV_GROW(l->anchors, l->capanchors, l->nanchors + 1);
 	l->anchors[l->nanchors++] = (struct anchor){name, n, weight};
+	if (!l->anchor_index)
+		l->anchor_index = kv_map_new();
+	*kv_map_slot(l->anchor_index, name, strlen(name), NULL) = l->nanchors;
 }
 
 static uint32_t ev_line(const yaml_event_t *e)
@@ -304,17 +310,26 @@ static bool is_merge_key(const kv_node *k)
 	       k->u.s[0] == '<' && k->u.s[1] == '<';
 }
 
-/* Keys present in result win over merged ones; among merged maps, earlier ones win. */
-static bool has_key(const kv_pair *pairs, size_t n, const kv_node *key)
+/* The map being built by merges: keys already present win over merged ones, and among merged
+ * maps the earlier wins. Keys are hashed, so a large map merged into a large map stays linear. */
+typedef struct {
+	kv_pair *pairs;
+	size_t n, cap;
+	kv_map *keys;
+} merged;
+
+static bool add_if_absent(merged *m, const kv_pair *p)
 {
-	for (size_t i = 0; i < n; i++)
-		if (pairs[i].key->len == key->len && memcmp(pairs[i].key->u.s, key->u.s, key->len) == 0)
-			return true;
-	return false;
+	bool added;
+	kv_map_slot(m->keys, p->key->u.s, p->key->len, &added);
+	if (!added)
+		return false;
+	KV_GROW(m->pairs, m->cap, m->n + 1);
+	m->pairs[m->n++] = *p;
+	return true;
 }
 
-static int merge_from(kv_loader *l, kv_pair **out, size_t *n, size_t *cap, const kv_node *src,
-		      const kv_node *at)
+static int merge_from(kv_loader *l, merged *m, const kv_node *src, const kv_node *at)
 {
 	if (src->type == KV_NULL)
 		return 0; /* nothing to merge; an unresolved alias was already reported */
@@ -332,34 +347,32 @@ static int merge_from(kv_loader *l, kv_pair **out, size_t *n, size_t *cap, const
 			(unsigned long long)l->lim.alias_nodes);
 		return -1;
 	}
-	for (uint32_t i = 0; i < src->len; i++) {
-		if (has_key(*out, *n, src->u.pairs[i].key))
-			continue;
-		KV_GROW(*out, *cap, *n + 1);
-		(*out)[(*n)++] = src->u.pairs[i];
-	}
+	for (uint32_t i = 0; i < src->len; i++)
+		add_if_absent(m, &src->u.pairs[i]);
 	return 0;
 }
 
 static int apply_merges(kv_loader *l, kv_node *map, kv_node **merges, size_t nmerges)
 {
-	size_t n = map->len, cap = 0;
-	kv_pair *out = NULL;
-	KV_GROW(out, cap, n ? n : 1);
-	memcpy(out, map->u.pairs, n * sizeof *out);
+	merged m = {NULL, 0, 0, kv_map_new()};
+	for (uint32_t i = 0; i < map->len; i++)
+		add_if_absent(&m, &map->u.pairs[i]);
 	int rc = 0;
-	for (size_t m = 0; m < nmerges && rc == 0; m++) {
-		kv_node *v = merges[m];
+	for (size_t k = 0; k < nmerges && rc == 0; k++) {
+		kv_node *v = merges[k];
 		if (v->type == KV_LIST) {
 			for (uint32_t i = 0; i < v->len && rc == 0; i++)
-				rc = merge_from(l, &out, &n, &cap, v->u.items[i], v);
+				rc = merge_from(l, &m, v->u.items[i], v);
 		} else {
-			rc = merge_from(l, &out, &n, &cap, v, v);
+			rc = merge_from(l, &m, v, v);
 		}
 	}
-	map->u.pairs = kv_arena_memdup(l->arena, out, n * sizeof *out);
-	map->len = (uint32_t)n;
-	free(out);
+	map->u.pairs = kv_arena_alloc(l->arena, (m.n ? m.n : 1) * sizeof *m.pairs);
+	if (m.n)
+		memcpy(map->u.pairs, m.pairs, m.n * sizeof *m.pairs);
+	map->len = (uint32_t)m.n;
+	free(m.pairs);
+	kv_map_free(m.keys);
 	return rc;
 }
 

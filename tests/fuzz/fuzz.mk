@@ -23,8 +23,9 @@ FUZZ_EXTRA_CFLAGS ?=
 # The main Makefile's flags, libraries and sources, read from it so the two builds cannot
 # drift. Its -Werror and optimisation level are replaced: clang warns about things gcc (the CI
 # compiler) accepts, and -O1 keeps stacks readable.
-main_var = $(shell $(MAKE) -s --no-print-directory -f Makefile \
-	--eval='fuzz-print-var: ; $$(info $$($(1)))@:' fuzz-print-var)
+# (Without the jobserver, which $(shell) cannot hand down.)
+main_var = $(shell MAKEFLAGS='$(filter-out -j% --jobserver%,$(MAKEFLAGS))' $(MAKE) -s \
+	--no-print-directory -f Makefile --eval='fuzz-print-var: ; $$(info $$($(1)))@:' fuzz-print-var)
 MAIN_CFLAGS := $(call main_var,ALL_CFLAGS)
 MAIN_LDFLAGS := $(call main_var,ALL_LDFLAGS)
 MAIN_LIBS := $(call main_var,LIBS)
@@ -72,10 +73,12 @@ $(STAMP):
 		> $(BUILD)/probe.c
 	@$(FUZZ_CC) $(SAN) $(BUILD)/probe.c -o $(BUILD)/probe >$(BUILD)/probe.log 2>&1 || { \
 		cat $(BUILD)/probe.log >&2; \
-		echo "fuzz.mk: $(FUZZ_CC) cannot link with -fsanitize=fuzzer,address,undefined: its libFuzzer" >&2; \
-		echo "runtime (libclang_rt.fuzzer) is missing. Install the compiler-rt of your clang version;" >&2; \
-		echo "on Debian 12: sudo apt-get install libclang-rt-14-dev (for clang-14). The runtime lives in" >&2; \
-		echo "$$($(FUZZ_CC) -print-resource-dir 2>/dev/null)/lib/linux/." >&2; \
+		echo "fuzz.mk: $(FUZZ_CC) cannot link with -fsanitize=fuzzer,address,undefined." >&2; \
+		echo "It must be clang (FUZZ_CC=clang) with its libFuzzer runtime, libclang_rt.fuzzer, which" >&2; \
+		echo "comes with compiler-rt: on Debian 12, sudo apt-get install libclang-rt-14-dev for clang-14" >&2; \
+		echo "(libclang-rt-N-dev for clang-N; compiler-rt on Fedora and Arch)." >&2; \
+		dir=$$($(FUZZ_CC) -print-resource-dir 2>/dev/null); \
+		[ -z "$$dir" ] || echo "It belongs in $$dir/lib/linux/ (libclang_rt.fuzzer-x86_64.a or similar)." >&2; \
 		exit 1; }
 	@rm -f $(BUILD)/probe $(BUILD)/probe.c $(BUILD)/probe.log
 	@touch $@

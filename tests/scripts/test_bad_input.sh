@@ -78,6 +78,18 @@ bounded "$KVET" check merges.yaml -s "$MINI"
 expect_code 1 "merge fan-out"
 expect_out "[limit/aliases]" "merge expansion is charged"
 
+# Many anchors and many aliases, and a large map merged into a larger one: hashed lookups keep
+# both linear (each took minutes when anchors and merged keys were searched one by one).
+awk 'BEGIN { print "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: anchors}\nl:";
+	for (i = 0; i < 30000; i++) printf "- &a%d x\n", i; print "r:"; for (i = 0; i < 90000; i++) print "- *a0" }' > anchors.yaml
+bounded "$KVET" check anchors.yaml -s "$MINI"
+expect_code 1 "30000 anchors, 90000 aliases"
+expect_out "unknown field \"l\"" "the anchors file is loaded and validated"
+awk 'BEGIN { print "a: &a"; for (i = 0; i < 20000; i++) printf "  s%d: 1\n", i;
+	print "m:\n  <<: *a"; for (i = 0; i < 200000; i++) printf "  k%d: 1\n", i }' > merge.yaml
+bounded "$KVET" check merge.yaml -s "$MINI"
+expect_code 0 "a 20000-key map merged into a 200000-key map"
+
 # A 100 MB file: refused by size before it is read.
 head -c 104857600 /dev/zero | tr '\0' 'a' > huge.yaml
 bounded "$KVET" check huge.yaml -s "$MINI"
