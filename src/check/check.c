@@ -18,6 +18,7 @@
 #include "kvet/strutil.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -71,6 +72,8 @@ typedef struct {
 	char **patch_refs;
 	size_t npatch, cappatch;
 	bool done, patch, unread;
+	char *kept; /* the bytes phase A read, for phase B, within KEEP_BUDGET */
+	size_t kept_len;
 } file_state;
 
 typedef struct {
@@ -84,6 +87,10 @@ typedef struct {
 	uint32_t file, seq;
 } crd_entry;
 
+/* Bytes phase A may keep for phase B, saving a second read of each file; small enough that
+ * peak memory stays well within bounds. */
+#define KEEP_BUDGET (16u << 20)
+
 typedef struct {
 	kv_source *src;
 	kv_schemaset *set;
@@ -95,6 +102,7 @@ typedef struct {
 	pthread_mutex_t mu;
 	crd_entry *crds;
 	size_t ncrds, capcrds;
+	atomic_size_t kept; /* bytes held in file_state.kept */
 } run;
 
 /* Everything processing one document needs. */
@@ -483,6 +491,24 @@ static void parse_and_check(run *r, worker *w, size_t i, const kv_blob *b, kv_di
 	kv_loader_free(l);
 }
 
+/* Holds a file's bytes for phase B while the budget lasts: a work-tree file's buffer changes
+ * owner; a git blob, which belongs to this thread's repository handle, is copied. */
+static void keep_bytes(run *r, file_state *fs, kv_blob *b)
+{
+	size_t used = atomic_fetch_add(&r->kept, b->len);
+	if (used + b->len > KEEP_BUDGET) {
+		atomic_fetch_sub(&r->kept, b->len);
+		return;
+	}
+	if (!b->is_git && b->owner == b->data) {
+		fs->kept = b->owner;
+		b->owner = NULL;
+	} else {
+		fs->kept = kv_xstrndup(b->data, b->len);
+	}
+	fs->kept_len = b->len;
+}
+
 static void phase_a(void *ud, int wi, size_t i)
 {
 	run *r = ud;
@@ -500,6 +526,8 @@ static void phase_a(void *ud, int wi, size_t i)
 		fs->sum.files = 1;
 		parse_and_check(r, w, i, &b, &d);
 	}
+	if (rc == 0 && !fs->done)
+		keep_bytes(r, fs, &b);
 	if (rc == 0)
 		kv_blob_release(&b);
 	keep_findings(fs, &d);
@@ -535,12 +563,24 @@ static void phase_b(void *ud, int wi, size_t i)
 	}
 	kv_diags d;
 	kv_diags_init(&d, r->o->rules, (uint32_t)i);
-	kv_blob b;
-	if (read_entry(r, w, i, &b, &d) == 0) {
+	kv_blob b = {0};
+	int rc = 0;
+	if (fs->kept) {
+		b.data = fs->kept;
+		b.len = fs->kept_len;
+	} else {
+		rc = read_entry(r, w, i, &b, &d);
+	}
+	if (rc == 0) {
 		kv_diags_set_source(&d, b.data, b.len, 1);
 		fs->sum.files = 1;
 		parse_and_check(r, w, i, &b, &d);
-		kv_blob_release(&b);
+		if (fs->kept) {
+			free(fs->kept);
+			fs->kept = NULL;
+		} else {
+			kv_blob_release(&b);
+		}
 	}
 	keep_findings(fs, &d);
 	kv_diags_free(&d);

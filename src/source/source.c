@@ -334,6 +334,9 @@ static int read_file(const char *path, uint64_t max, char **data, size_t *len, k
 		if (r == 0)
 			break;
 		n += (size_t)r;
+		/* A regular file that gave the size fstat reported is read: no probe for EOF. */
+		if (S_ISREG(st.st_mode) && st.st_size > 0 && n == (size_t)st.st_size)
+			break;
 	}
 	close(fd);
 	buf[n] = '\0';
@@ -415,11 +418,19 @@ static void follow_link(walker *w, const char *display, const char *rel, const c
 
 static void walk(walker *w, const char *display, const char *rel, const char *fs, int depth);
 
+/* dtype is readdir's d_type, or DT_UNKNOWN: then (and for anything worth reading) lstat. */
 static void visit(walker *w, const char *display, const char *rel, const char *fs, bool named,
-		  int depth)
+		  int depth, unsigned char dtype)
 {
+	/* Most entries are files kvet does not read: readdir already said what they are. */
+	if (dtype == DT_REG && !named && !kv_path_is_manifest(fs))
+		return;
 	struct stat st;
-	if (lstat(fs, &st) < 0) {
+	if (dtype == DT_REG) {
+		st.st_mode = S_IFREG;
+	} else if (dtype == DT_DIR) {
+		st.st_mode = S_IFDIR;
+	} else if (lstat(fs, &st) < 0) {
 		kv_source_add_note(w->s, display, KV_RULE_SOURCE_UNREADABLE, "%s", strerror(errno));
 		return;
 	}
@@ -459,7 +470,7 @@ static void walk(walker *w, const char *display, const char *rel, const char *fs
 		char *cdisp = kv_path_join(display, de->d_name);
 		char *cfs = kv_path_join(fs, de->d_name);
 		if (!kv_source_excluded(crel ? crel : cdisp, w->excludes, w->nexcludes))
-			visit(w, cdisp, crel, cfs, false, depth);
+			visit(w, cdisp, crel, cfs, false, depth, de->d_type);
 		free(crel);
 		free(cdisp);
 		free(cfs);
@@ -481,7 +492,7 @@ static int scan_worktree(kv_source *s, const char *const *excludes, size_t n, kv
 			const char *display = strcmp(s->args[i], ".") == 0 ? "" : s->args[i];
 			walk(&w, display, rel, s->args[i], 0);
 		} else {
-			visit(&w, s->args[i], rel && *rel ? rel : NULL, s->args[i], true, 0);
+			visit(&w, s->args[i], rel && *rel ? rel : NULL, s->args[i], true, 0, DT_UNKNOWN);
 		}
 	}
 	return 0;
