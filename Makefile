@@ -46,7 +46,7 @@ ALL_CFLAGS += -DKV_ARENA_DEBUG
 endif
 endif
 
-LIB_SRC := $(sort $(wildcard src/core/*.c src/yaml/*.c src/source/*.c src/schema/*.c \
+LIB_SRC := $(sort $(wildcard src/core/*.c src/yaml/*.c src/source/*.c src/schema/*.c src/cel/*.c \
 	src/check/*.c src/report/*.c))
 CLI_SRC := $(sort $(wildcard src/cli/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)

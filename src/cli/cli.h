@@ -19,6 +19,7 @@ enum {
 int kv_cmd_check(int argc, char **argv);
 int kv_cmd_schemas(int argc, char **argv);
 int kv_cmd_rules(int argc, char **argv);
+int kv_cmd_cel(int argc, char **argv);
 
 /* $XDG_CACHE_HOME/kvet or $HOME/.cache/kvet; NULL when neither is set. Caller frees. */
 char *kv_cli_cache_dir(void);

@@ -20,6 +20,7 @@ static const char usage[] =
 	"  schemas import|pull|list\n"
 	"                       manage the schema cache\n"
 	"  rules                list the rules, their ids and default severities\n"
+	"  cel parse EXPR       print a policy-language expression's syntax tree\n"
 	"  version              print the version\n"
 	"\n"
 	"exit codes:\n"
@@ -81,6 +82,8 @@ int main(int argc, char **argv)
 		return kv_cmd_schemas(argc - 2, argv + 2);
 	if (strcmp(cmd, "rules") == 0)
 		return kv_cmd_rules(argc - 2, argv + 2);
+	if (strcmp(cmd, "cel") == 0)
+		return kv_cmd_cel(argc - 2, argv + 2);
 	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
 		printf("kvet %s\n", KV_VERSION);
 		return KV_EXIT_OK;
