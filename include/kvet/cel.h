@@ -68,16 +68,20 @@ typedef enum {
 
 /* Macros, kept as nodes of their own rather than expanded, so evaluation and error
  * positions stay with what the author wrote. kids: [range, body...]; var (and var2). */
-#define KV_CEL_MACROS(X)                                          \
-	X(ALL, "all")               /* range, predicate */          \
-	X(EXISTS, "exists")                                         \
-	X(EXISTS_ONE, "exists_one")                                 \
-	X(MAP, "map")               /* range, transform */          \
-	X(MAP_FILTER, "map_filter") /* range, predicate, transform */ \
-	X(FILTER, "filter")         /* range, predicate */          \
-	X(OPT_MAP, "optMap")        /* optional, transform */       \
-	X(OPT_FLAT_MAP, "optFlatMap")                               \
-	X(BIND, "bind")             /* init, body */
+#define KV_CEL_MACROS(X)                                                          \
+	X(ALL, "all")               /* range, predicate */                          \
+	X(EXISTS, "exists")                                                         \
+	X(EXISTS_ONE, "exists_one")                                                 \
+	X(MAP, "map")               /* range, transform */                          \
+	X(MAP_FILTER, "map_filter") /* range, predicate, transform */               \
+	X(FILTER, "filter")         /* range, predicate */                          \
+	X(TRANSFORM_LIST, "transformList") /* range, [predicate,] transform */      \
+	X(TRANSFORM_MAP, "transformMap")                                            \
+	X(TRANSFORM_MAP_ENTRY, "transformMapEntry")                                 \
+	X(OPT_MAP, "optMap")        /* optional, transform */                       \
+	X(OPT_FLAT_MAP, "optFlatMap")                                               \
+	X(BIND, "bind")             /* init, body */                                \
+	X(BLOCK, "block")           /* cel.block([e0, e1...], body): kids e0, e1..., body */
 
 typedef enum {
 #define X(e, s) KV_CEL_MACRO_##e,

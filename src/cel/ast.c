@@ -9,6 +9,7 @@
 
 #include "kvet/strutil.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,12 +101,23 @@ static void dump_map(kv_buf *b, const kv_cel_node *n)
 	kv_buf_putc(b, ')');
 }
 
+/* A field name, in backticks when it is not an identifier: m.`content-type`. */
+static void field(kv_buf *b, const char *s, uint32_t n)
+{
+	bool plain = n > 0 && !isdigit((unsigned char)s[0]);
+	for (uint32_t i = 0; i < n && plain; i++)
+		plain = isalnum((unsigned char)s[i]) || s[i] == '_';
+	kv_buf_printf(b, plain ? "%.*s" : "`%.*s`", (int)n, s);
+}
+
 static void dump_struct(kv_buf *b, const kv_cel_node *n)
 {
 	kv_buf_printf(b, "(struct %.*s", (int)n->len, n->str);
 	for (uint32_t i = 0; i < n->nkids; i++) {
 		bool optional = n->opt && (n->opt[i] & KV_CEL_F_OPTIONAL);
-		kv_buf_printf(b, " (%s%s ", optional ? "?" : "", n->fields[i]);
+		kv_buf_printf(b, " (%s", optional ? "?" : "");
+		field(b, n->fields[i], (uint32_t)strlen(n->fields[i]));
+		kv_buf_putc(b, ' ');
 		kv_cel_dump(b, n->kids[i]);
 		kv_buf_putc(b, ')');
 	}
@@ -114,7 +126,9 @@ static void dump_struct(kv_buf *b, const kv_cel_node *n)
 
 static void dump_comp(kv_buf *b, const kv_cel_node *n)
 {
-	kv_buf_printf(b, "(%s %s", kv_cel_macro_name((kv_cel_macro)n->op), n->var);
+	kv_buf_printf(b, "(%s", kv_cel_macro_name((kv_cel_macro)n->op));
+	if (n->var)
+		kv_buf_printf(b, " %s", n->var);
 	if (n->var2)
 		kv_buf_printf(b, " %s", n->var2);
 	kids(b, n, 0);
@@ -138,12 +152,16 @@ void kv_cel_dump(kv_buf *b, const kv_cel_node *n)
 	case KV_CEL_SELECT:
 		kv_buf_puts(b, (n->flags & KV_CEL_F_OPTIONAL) ? "(.? " : "(. ");
 		kv_cel_dump(b, n->kids[0]);
-		kv_buf_printf(b, " %.*s)", (int)n->len, n->str);
+		kv_buf_putc(b, ' ');
+		field(b, n->str, n->len);
+		kv_buf_putc(b, ')');
 		break;
 	case KV_CEL_HAS:
 		kv_buf_puts(b, "(has ");
 		kv_cel_dump(b, n->kids[0]);
-		kv_buf_printf(b, " %.*s)", (int)n->len, n->str);
+		kv_buf_putc(b, ' ');
+		field(b, n->str, n->len);
+		kv_buf_putc(b, ')');
 		break;
 	case KV_CEL_INDEX:
 		kv_buf_puts(b, (n->flags & KV_CEL_F_OPTIONAL) ? "(index?" : "(index");

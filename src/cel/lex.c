@@ -325,6 +325,28 @@ static kv_token punct(kv_lexer *lx)
 	return error_at(lx, lx->pos, "unexpected character");
 }
 
+/* ESC_IDENTIFIER = "`" (LETTER | DIGIT | "_" | "." | "-" | "/" | " ")+ "`" ; a field name that
+ * is not an identifier, as in m.`content-type`. */
+static kv_token quoted_ident(kv_lexer *lx)
+{
+	size_t start = lx->pos++;
+	while (lx->pos < lx->len) {
+		int c = peek(lx, 0);
+		if (c == '`')
+			break;
+		if (!isalnum(c) && !strchr("_.-/ ", c))
+			return error_at(lx, lx->pos, "a quoted field name holds only letters, digits and _ . - / or space");
+		lx->pos++;
+	}
+	if (lx->pos >= lx->len)
+		return error_at(lx, start, "unterminated quoted field name");
+	if (lx->pos == start + 1)
+		return error_at(lx, start, "an empty quoted field name");
+	lx->pos++;
+	return (kv_token){.kind = T_QIDENT, .pos = (uint32_t)start, .end = (uint32_t)lx->pos,
+			  .s = lx->src + start + 1, .len = (uint32_t)(lx->pos - start - 2)};
+}
+
 kv_token kv_lex_next(kv_lexer *lx)
 {
 	skip_space(lx);
@@ -337,5 +359,7 @@ kv_token kv_lex_next(kv_lexer *lx)
 		return string_lit(lx, lx->pos, false, false);
 	if (isalpha(c) || c == '_')
 		return ident_or_string(lx);
+	if (c == '`')
+		return quoted_ident(lx);
 	return punct(lx);
 }

@@ -6,7 +6,7 @@
 
 typedef enum {
 	T_EOF, T_ERROR,
-	T_IDENT, T_INT, T_UINT, T_DOUBLE, T_STRING, T_BYTES, T_TRUE, T_FALSE, T_NULL, T_IN,
+	T_IDENT, T_QIDENT, T_INT, T_UINT, T_DOUBLE, T_STRING, T_BYTES, T_TRUE, T_FALSE, T_NULL, T_IN,
 	T_LPAREN, T_RPAREN, T_LBRACKET, T_RBRACKET, T_LBRACE, T_RBRACE,
 	T_COMMA, T_DOT, T_COLON, T_QUESTION,
 	T_PLUS, T_MINUS, T_STAR, T_SLASH, T_PERCENT,
@@ -20,7 +20,7 @@ typedef struct {
 	bool raw;          /* a raw string literal */
 	uint64_t u;        /* INT and UINT magnitude */
 	double d;
-	const char *s;     /* IDENT: points into the source; STRING, BYTES: decoded, in the arena */
+	const char *s;     /* IDENT, QIDENT (without the backticks): points into the source; STRING, BYTES: decoded, in the arena */
 	uint32_t len;
 } kv_token;
 

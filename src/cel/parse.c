@@ -7,6 +7,7 @@
 #include "kvet/alloc.h"
 #include "kvet/strutil.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,7 +35,7 @@ static const char *describe(const kv_token *t)
 {
 	switch (t->kind) {
 	case T_EOF: return "the end of the expression";
-	case T_IDENT: return "a name";
+	case T_IDENT: case T_QIDENT: return "a name";
 	case T_INT: case T_UINT: case T_DOUBLE: return "a number";
 	case T_STRING: return "a string";
 	case T_BYTES: return "bytes";
@@ -213,49 +214,112 @@ static kv_cel_node *global_macro(parser *p, const char *name, nodelist *args, ui
 	return h;
 }
 
+/* How a comprehension macro's arguments divide: the variables, then the bodies. */
+typedef enum {
+	SHAPE_PRED,      /* (x, p) or (k, v, p) */
+	SHAPE_MAP,       /* (x, t) or (x, p, t) */
+	SHAPE_ONE_VAR,   /* (x, e) only */
+	SHAPE_TRANSFORM, /* (k, v, t) or (k, v, p, t) */
+} macro_shape;
+
 static const struct {
 	const char *name;
 	kv_cel_macro macro;
-	uint8_t min_args, max_args; /* counting the variable(s) */
+	macro_shape shape;
 } method_macros[] = {
-	{"all", KV_CEL_MACRO_ALL, 2, 3},
-	{"exists", KV_CEL_MACRO_EXISTS, 2, 3},
-	{"exists_one", KV_CEL_MACRO_EXISTS_ONE, 2, 3},
-	{"map", KV_CEL_MACRO_MAP, 2, 3},
-	{"filter", KV_CEL_MACRO_FILTER, 2, 2},
-	{"optMap", KV_CEL_MACRO_OPT_MAP, 2, 2},
-	{"optFlatMap", KV_CEL_MACRO_OPT_FLAT_MAP, 2, 2},
+	{"all", KV_CEL_MACRO_ALL, SHAPE_PRED},
+	{"exists", KV_CEL_MACRO_EXISTS, SHAPE_PRED},
+	{"exists_one", KV_CEL_MACRO_EXISTS_ONE, SHAPE_PRED},
+	{"existsOne", KV_CEL_MACRO_EXISTS_ONE, SHAPE_PRED},
+	{"map", KV_CEL_MACRO_MAP, SHAPE_MAP},
+	{"filter", KV_CEL_MACRO_FILTER, SHAPE_ONE_VAR},
+	{"transformList", KV_CEL_MACRO_TRANSFORM_LIST, SHAPE_TRANSFORM},
+	{"transformMap", KV_CEL_MACRO_TRANSFORM_MAP, SHAPE_TRANSFORM},
+	{"transformMapEntry", KV_CEL_MACRO_TRANSFORM_MAP_ENTRY, SHAPE_TRANSFORM},
+	{"optMap", KV_CEL_MACRO_OPT_MAP, SHAPE_ONE_VAR},
+	{"optFlatMap", KV_CEL_MACRO_OPT_FLAT_MAP, SHAPE_ONE_VAR},
 };
 
-/* target.all(x, p) and the other comprehension macros; cel.bind(x, init, body). */
+/* The number of variables for a macro of this shape called with n arguments, or 0 when
+ * n does not fit the shape (then it is an ordinary method call). */
+static size_t macro_vars(macro_shape shape, size_t n)
+{
+	switch (shape) {
+	case SHAPE_PRED: return n == 2 ? 1 : n == 3 ? 2 : 0;
+	case SHAPE_MAP: return n == 2 || n == 3 ? 1 : 0;
+	case SHAPE_ONE_VAR: return n == 2 ? 1 : 0;
+	case SHAPE_TRANSFORM: return n == 3 || n == 4 ? 2 : 0;
+	}
+	return 0;
+}
+
+static bool is_ident(const kv_cel_node *n, const char *name)
+{
+	return simple_name(n) && n->len == strlen(name) && memcmp(n->str, name, n->len) == 0;
+}
+
+static bool int_literal(const kv_cel_node *n)
+{
+	return n->kind == KV_CEL_INT && n->lit.i >= 0 && n->lit.i < 1000000;
+}
+
+/* The cel.* macros: cel.bind(x, init, body); cel.block([e0, e1...], body) with cel.index(i)
+ * naming ei, and cel.iterVar(i, j) naming a comprehension variable (the forms cel-go's
+ * common-subexpression optimizer writes). */
+static kv_cel_node *cel_macro(parser *p, const char *name, nodelist *args, uint32_t pos, bool *is_macro)
+{
+	*is_macro = true;
+	kv_cel_node **a = args->items;
+	if (strcmp(name, "bind") == 0 && args->n == 3) {
+		if (!simple_name(a[0]))
+			return fail_at(p, start_of(a[0]), "cel.bind() takes a simple name first");
+		kv_cel_node *c = node(p, KV_CEL_COMP, pos, 2);
+		c->op = KV_CEL_MACRO_BIND;
+		c->var = a[0]->str;
+		c->kids[0] = a[1];
+		c->kids[1] = a[2];
+		return c;
+	}
+	if (strcmp(name, "block") == 0 && args->n == 2) {
+		if (a[0]->kind != KV_CEL_LIST || a[0]->opt)
+			return fail_at(p, start_of(a[0]), "cel.block() takes a list of expressions first");
+		kv_cel_node *c = node(p, KV_CEL_COMP, pos, a[0]->nkids + 1);
+		c->op = KV_CEL_MACRO_BLOCK;
+		for (uint32_t i = 0; i < a[0]->nkids; i++)
+			c->kids[i] = a[0]->kids[i];
+		c->kids[a[0]->nkids] = a[1];
+		return c;
+	}
+	char tmp[64];
+	if (strcmp(name, "index") == 0 && args->n == 1 && int_literal(a[0]))
+		snprintf(tmp, sizeof tmp, "@index%lld", (long long)a[0]->lit.i);
+	else if (strcmp(name, "iterVar") == 0 && args->n == 2 && int_literal(a[0]) && int_literal(a[1]))
+		snprintf(tmp, sizeof tmp, "@it:%lld:%lld", (long long)a[0]->lit.i, (long long)a[1]->lit.i);
+	else
+		return *is_macro = false, NULL;
+	kv_cel_node *n = node(p, KV_CEL_IDENT, pos, 0);
+	n->len = (uint32_t)strlen(tmp);
+	n->str = kv_arena_strndup(p->arena, tmp, n->len);
+	return n;
+}
+
+/* target.all(x, p) and the other comprehension macros. */
 static kv_cel_node *method_macro(parser *p, kv_cel_node *target, const char *name, nodelist *args,
 				 uint32_t pos, bool *is_macro)
 {
 	*is_macro = false;
-	if (strcmp(name, "bind") == 0 && target->kind == KV_CEL_IDENT && target->len == 3 &&
-	    memcmp(target->str, "cel", 3) == 0 && args->n == 3) {
-		*is_macro = true;
-		if (!simple_name(args->items[0]))
-			return fail_at(p, start_of(args->items[0]), "cel.bind() takes a simple name first");
-		kv_cel_node *c = node(p, KV_CEL_COMP, pos, 2);
-		c->op = KV_CEL_MACRO_BIND;
-		c->var = args->items[0]->str;
-		c->kids[0] = args->items[1];
-		c->kids[1] = args->items[2];
-		return c;
-	}
+	if (is_ident(target, "cel"))
+		return cel_macro(p, name, args, pos, is_macro);
 	for (size_t i = 0; i < sizeof method_macros / sizeof method_macros[0]; i++) {
 		if (strcmp(name, method_macros[i].name) != 0)
 			continue;
-		if (args->n < method_macros[i].min_args || args->n > method_macros[i].max_args)
+		size_t nvars = macro_vars(method_macros[i].shape, args->n);
+		if (!nvars)
 			return NULL; /* not the macro's shape: an ordinary method call */
 		*is_macro = true;
 		kv_cel_macro m = method_macros[i].macro;
-		/* map(x, p, t) filters; the others' third argument is a second variable. */
-		bool two_vars = args->n == 3 && m != KV_CEL_MACRO_MAP;
 		if (m == KV_CEL_MACRO_MAP && args->n == 3)
 			m = KV_CEL_MACRO_MAP_FILTER;
-		size_t nvars = two_vars ? 2 : 1;
 		for (size_t v = 0; v < nvars; v++)
 			if (!simple_name(args->items[v]))
 				return fail_at(p, start_of(args->items[v]),
@@ -263,7 +327,7 @@ static kv_cel_node *method_macro(parser *p, kv_cel_node *target, const char *nam
 		kv_cel_node *c = node(p, KV_CEL_COMP, pos, (uint32_t)(1 + args->n - nvars));
 		c->op = (uint8_t)m;
 		c->var = args->items[0]->str;
-		c->var2 = two_vars ? args->items[1]->str : NULL;
+		c->var2 = nvars == 2 ? args->items[1]->str : NULL;
 		c->kids[0] = target;
 		for (size_t k = nvars; k < args->n; k++)
 			c->kids[1 + k - nvars] = args->items[k];
@@ -326,7 +390,8 @@ static kv_cel_node *struct_init(parser *p, kv_cel_node *type, uint32_t pos)
 			break;
 		bool optional = accept(p, T_QUESTION);
 		kv_token field = p->tok;
-		if (!expect(p, T_IDENT, "a field name") || !expect(p, T_COLON, "':' after the field name"))
+		if ((!accept(p, T_QIDENT) && !expect(p, T_IDENT, "a field name")) ||
+		    !expect(p, T_COLON, "':' after the field name"))
 			goto done;
 		kv_cel_node *v = expr(p);
 		if (!v)
@@ -364,9 +429,10 @@ static kv_cel_node *member(parser *p, kv_cel_node *n)
 		if (accept(p, T_DOT)) {
 			bool optional = accept(p, T_QUESTION);
 			kv_token name = p->tok;
-			if (!expect(p, T_IDENT, "a field or method name after '.'"))
+			bool quoted = accept(p, T_QIDENT);
+			if (!quoted && !expect(p, T_IDENT, "a field or method name after '.'"))
 				return NULL;
-			if (!optional && accept(p, T_LPAREN)) {
+			if (!optional && !quoted && accept(p, T_LPAREN)) {
 				n = call(p, n, &name, pos);
 				continue;
 			}
