@@ -81,14 +81,19 @@ $(BUILD)/tests/%_replay: tests/fuzz/%.c tests/fuzz/replay.c $(BUILD)/libkvet.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< tests/fuzz/replay.c $(BUILD)/libkvet.a $(LIBS)
 
+$(BUILD)/tests/cel_conformance: tests/cel/conformance.c $(BUILD)/libkvet.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libkvet.a $(LIBS)
+
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
 
 golden: $(KVET)
 	@tests/golden/run.sh $(KVET)
 
-scripts: $(KVET)
-	@set -e; for s in tests/scripts/test_*.sh; do echo "== $$s"; KVET=$(KVET) SANITIZE=$(SANITIZE) sh $$s; done
+scripts: $(KVET) $(BUILD)/tests/cel_conformance
+	@set -e; for s in tests/scripts/test_*.sh; do echo "== $$s"; KVET=$(KVET) \
+		CEL_CONFORMANCE=$(BUILD)/tests/cel_conformance SANITIZE=$(SANITIZE) sh $$s; done
 
 fuzz-replay: $(FUZZ_REPLAY)
 	@set -e; for t in $(FUZZ_REPLAY); do \

@@ -94,6 +94,11 @@ enum {
 	KV_CEL_F_OPTIONAL = 1 << 0, /* .?field, [?index], an optional list element or entry */
 	KV_CEL_F_ROOT = 1 << 1,     /* .name: resolved from the root scope */
 	KV_CEL_F_RAW = 1 << 2,      /* a raw string literal (for the dump only) */
+	/* Set by compiling (celeval.h), which resolves every name once: */
+	KV_CEL_F_VAR = 1 << 3,        /* IDENT, SELECT: the declared variable in slot ref */
+	KV_CEL_F_LOCAL = 1 << 4,      /* IDENT: the comprehension variable in local slot ref */
+	KV_CEL_F_TYPE = 1 << 5,       /* IDENT, SELECT: the type value of kv_cel_vtype ref */
+	KV_CEL_F_UNRESOLVED = 1 << 6, /* IDENT, SELECT, CALL, MCALL: unknown; an error if evaluated */
 };
 
 typedef struct kv_cel_node kv_cel_node;
@@ -110,6 +115,9 @@ struct kv_cel_node {
 	uint32_t len;    /* bytes of str */
 	const char *var, *var2; /* COMP: the iteration variable(s); var2 NULL when one */
 	const char **fields;   /* STRUCT: field names, one per value */
+	uint32_t ref;          /* after compiling: a slot, a type, or a CALL's function group;
+				* COMP: the first local slot of its variables */
+	const void *aux;       /* after compiling, CALL: what the function's prepare hook kept */
 	union {
 		bool b;
 		int64_t i;
