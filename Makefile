@@ -47,9 +47,11 @@ endif
 endif
 
 LIB_SRC := $(sort $(wildcard src/core/*.c src/yaml/*.c src/source/*.c src/schema/*.c src/cel/*.c \
-	src/check/*.c src/report/*.c))
+	src/policy/*.c src/check/*.c src/report/*.c))
+# The built-in policy pack: each policy file's bytes, compiled in (policies/embed.sh).
+PACK_SRC := $(filter-out %.test.yaml,$(sort $(wildcard policies/*/*.yaml)))
 CLI_SRC := $(sort $(wildcard src/cli/*.c))
-LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/pack.o
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -65,6 +67,14 @@ all: $(KVET)
 $(BUILD)/obj/%.o: %.c Makefile
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/gen/pack.c: $(PACK_SRC) policies/embed.sh
+	@mkdir -p $(dir $@)
+	sh policies/embed.sh $@ $(PACK_SRC)
+
+$(BUILD)/obj/gen/pack.o: $(BUILD)/gen/pack.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(BUILD)/libkvet.a: $(LIB_OBJ)
 	@rm -f $@

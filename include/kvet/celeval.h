@@ -208,6 +208,13 @@ uint64_t kv_cel_run_steps(const kv_cel_run *r);
  * run (valid until the next kv_cel_run_reset), from p (string literals) and from vars. */
 kv_cel_val kv_cel_eval(kv_cel_run *r, const kv_cel_prog *p, const kv_cel_val *vars, size_t nvars);
 
+/* For a program of the form `range.all(x, predicate)` that evaluated to false: the document
+ * nodes of every element for which the predicate is false (or does not hold for lack of a
+ * field), up to max, in order; returns how many. Other programs give 0. Lets a report name
+ * each offending item, not only the first. */
+size_t kv_cel_failing_elements(kv_cel_run *r, const kv_cel_prog *p, const kv_cel_val *vars, size_t nvars,
+			       const kv_node **out, size_t max);
+
 /* Memory that lives until the next kv_cel_run_reset: for building values to bind. */
 void *kv_cel_run_alloc(kv_cel_run *r, size_t n);
 

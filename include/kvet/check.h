@@ -8,6 +8,8 @@
 #include <stdint.h>
 
 #include "kvet/diag.h"
+#include "kvet/exempt.h"
+#include "kvet/policy.h"
 #include "kvet/schema.h"
 #include "kvet/source.h"
 #include "kvet/validate.h"
@@ -47,6 +49,7 @@ typedef struct {
 	uint32_t cel_rules; /* x-kubernetes-validations rules: counted, not yet evaluated */
 	uint64_t templated; /* values holding ${VAR} references, not checked before substitution */
 	uint32_t findings[KV_SEV_COUNT]; /* by severity; [OFF] counts findings switched off */
+	uint32_t suppressed; /* findings exemptions suppressed (listed, not counted above) */
 	bool io_error;      /* something could not be read: the check is incomplete */
 } kv_summary;
 
@@ -65,6 +68,8 @@ typedef struct {
 	kv_limits limits;
 	kv_vopts vopts; /* set is filled in by the run */
 	int jobs;
+	kv_policyset *policies;       /* NULL for none; the run adds the repository's Namespaces */
+	const kv_exempt_rules *exempt; /* NULL for none */
 } kv_check_opts;
 
 /* Runs the check. CRDs found in the files are compiled and added to set before validation.

@@ -11,6 +11,22 @@
 #include "kvet/diag.h"
 #include "kvet/yaml.h"
 
+/* A severity set in rules: for an id that is not one of kvet's own rules: a policy id or a
+ * glob over policy ids, resolved once the policies are loaded. */
+typedef struct {
+	char *pattern;
+	kv_severity severity;
+	uint32_t line, col;
+} kv_policy_rule;
+
+/* An exemption: findings of rule (a glob over rule and policy ids) in files matching path (a
+ * glob, empty for any) on objects matching kind, namespace and name (each "" for any) are
+ * reported as suppressed with reason. */
+typedef struct {
+	char *rule, *path, *kind, *ns, *name, *reason;
+	uint32_t line, col;
+} kv_exemption;
+
 typedef struct {
 	char *path;               /* where it was read from; NULL when there is none */
 	char *kubernetes_version; /* kubernetesVersion */
@@ -26,6 +42,14 @@ typedef struct {
 	kv_limits limits;         /* limits: fileSize depth aliasNodes documents */
 	uint64_t validation_steps; /* limits.validationSteps */
 	uint32_t regex_steps;      /* limits.regexSteps */
+	kv_policy_rule *policy_rules; /* rules: entries that name policies */
+	size_t npolicy_rules, cap_policy_rules;
+	char **policies;           /* policies: files and folders, relative to the file's folder */
+	size_t npolicies;
+	int builtin_policies;      /* builtinPolicies: -1 unset, 0 or 1 */
+	char *pod_security_version; /* podSecurityVersion */
+	kv_exemption *exemptions;  /* exemptions: */
+	size_t nexemptions, cap_exemptions;
 } kv_config;
 
 /* Defaults for every key. */

@@ -57,7 +57,14 @@ typedef enum {
 	X(K8S_QUANTITY, "k8s/quantity", ERROR, "a resource quantity has the wrong syntax")                 \
 	X(K8S_ENUM, "k8s/enum", ERROR, "a value is not one the API server accepts for the field")          \
 	X(K8S_SELECTOR, "k8s/selector", ERROR, "a workload's selector is empty or does not match its pod template labels") \
-	X(K8S_DUPLICATE, "k8s/duplicate-object", ERROR, "the same object (group, kind, namespace, name) is defined twice")
+	X(K8S_DUPLICATE, "k8s/duplicate-object", ERROR, "the same object (group, kind, namespace, name) is defined twice") \
+	X(SCHEMA_RULE, "schema/rule", ERROR, "a value fails a CRD's x-kubernetes-validations rule")       \
+	X(SCHEMA_RULE_ERROR, "schema/rule-error", WARNING, "a CRD validation rule could not be evaluated on a value") \
+	X(POLICY, "policy", ERROR, "a policy's validation failed (each policy reports under its own id: kvet policy list)") \
+	X(POLICY_ERROR, "policy/error", WARNING, "a policy expression could not be evaluated on an object")    \
+	X(POLICY_CLUSTER, "policy/needs-cluster", INFO, "a policy needs a live cluster (authorizer checks) and was not evaluated") \
+	X(ADMISSION_INVALID, "admission/invalid", ERROR, "a ValidatingAdmissionPolicy or binding in the repository cannot be used") \
+	X(ADMISSION_PARAMS, "admission/params", WARNING, "a binding's parameter object is not in the repository")
 
 typedef enum {
 #define X(e, name, sev, doc) KV_RULE_##e,
@@ -99,9 +106,18 @@ typedef struct {
 	char *api_version, *kind, *ns, *name; /* the object; NULL when none */
 	char *source; /* the source line, NULL when unknown */
 	uint32_t caret_col, caret_len; /* underline in source, columns (1-based) */
+	char *rule_id;    /* a policy's own id (rule is KV_RULE_POLICY), else NULL */
+	char *suppressed; /* why an exemption suppressed it, else NULL */
 } kv_finding;
 
 void kv_finding_free(kv_finding *f);
+/* The id a finding is reported under: a policy's id, or the rule's name. */
+const char *kv_finding_rule(const kv_finding *f);
+
+/* Decides whether a finding is exempt; returns the reason (a string that outlives the
+ * findings) or NULL. */
+typedef const char *(*kv_exempt_fn)(void *ud, const kv_finding *f, const char *source_text,
+				     size_t source_len, uint32_t source_line0);
 
 /* Collects one file's findings. The source text gives each finding its source line. */
 typedef struct {
@@ -117,6 +133,9 @@ typedef struct {
 	size_t n, cap;
 	uint32_t seq;
 	uint32_t count[KV_SEV_COUNT]; /* findings kept, by severity; [OFF] counts rules switched off */
+	uint32_t suppressed;          /* findings an exemption suppressed (not in count) */
+	kv_exempt_fn exempt;          /* NULL when nothing is exempt */
+	void *exempt_ud;
 } kv_diags;
 
 void kv_diags_init(kv_diags *d, const kv_rule_config *rules, uint32_t file);
@@ -127,6 +146,12 @@ void kv_diags_set_source(kv_diags *d, const char *src, size_t len, uint32_t line
 /* Reports a finding unless its rule is off. field and hint may be NULL. */
 void kv_diag(kv_diags *d, kv_rule rule, uint32_t line, uint32_t col, const char *field,
 	     const char *hint, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
+
+/* Reports a finding under an id of its own (a policy's) with a severity the caller decided;
+ * rule says what kind of finding it is. Nothing is reported when sev is OFF. */
+void kv_diag_as(kv_diags *d, kv_rule rule, const char *id, kv_severity sev, uint32_t line,
+		uint32_t col, const char *field, const char *hint, const char *fmt, ...)
+	__attribute__((format(printf, 9, 10)));
 
 /* The source text of the token at line:col (a scalar as written), into out; returns its
  * length, 0 when unknown. */

@@ -58,7 +58,7 @@ static void quoted(kv_buf *b, const char *s, uint32_t n, bool bytes)
 /* The shortest %g that reads back as the same double, so the dump is stable. */
 static void number(kv_buf *b, double d)
 {
-	if (d == (double)(long long)d && d > -1e15 && d < 1e15) {
+	if (d > -1e15 && d < 1e15 && d == (double)(long long)d) {
 		kv_buf_printf(b, "%.1f", d); /* 1000.0, not 1e+03 */
 		return;
 	}

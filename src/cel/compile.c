@@ -102,8 +102,10 @@ kv_cel_env *kv_cel_env_new(unsigned libs)
 		add_lib(env, kv_cel_lib_math);
 	if (libs & KV_CEL_LIB_ENCODERS)
 		add_lib(env, kv_cel_lib_encoders);
-	if (libs & KV_CEL_LIB_KUBERNETES)
+	if (libs & KV_CEL_LIB_KUBERNETES) {
 		add_lib(env, kv_cel_lib_k8s);
+		add_lib(env, kv_cel_lib_authz);
+	}
 	return env;
 }
 

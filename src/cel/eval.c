@@ -1061,3 +1061,36 @@ static kv_cel_val eval(frame *f, const kv_cel_node *n)
 	default: return err_at(f, KV_CEL_E_GENERIC, n, "cannot evaluate this expression");
 	}
 }
+
+size_t kv_cel_failing_elements(kv_cel_run *r, const kv_cel_prog *p, const kv_cel_val *vars, size_t nvars,
+			       const kv_node **out, size_t max)
+{
+	const kv_cel_node *root = kv_cel_prog_ast(p)->root;
+	if (root->kind != KV_CEL_COMP || root->op != KV_CEL_MACRO_ALL)
+		return 0;
+	r->steps = 0;
+	r->exhausted = false;
+	r->vars = vars;
+	r->nvars = nvars;
+	r->ltop = kv_cel_prog_nlocals(p);
+	reserve_locals(r, r->ltop + 1);
+	frame f = {.r = r, .p = p, .base = 0};
+	kv_cel_val range = eval(&f, root->kids[0]);
+	if (range.type != KV_CEL_T_LIST && range.type != KV_CEL_T_MAP)
+		return 0;
+	bool is_list = range.type == KV_CEL_T_LIST;
+	size_t n = 0;
+	kv_cel_val a, b;
+	iter t = {.range = &range};
+	while (n < max && iter_next(&f, &t, &a, &b, root) && !r->exhausted) {
+		bind_vars(&f, root, is_list, &a, &b);
+		kv_cel_val v = eval(&f, root->kids[1]);
+		if (v.type != KV_CEL_T_BOOL || v.u.b)
+			continue; /* errors are not violations: the evaluation reports them */
+		const kv_node *at = v.src ? v.src : is_list ? b.src : a.src;
+		if (at)
+			out[n++] = at;
+	}
+	r->ltop = 0;
+	return n;
+}

@@ -97,6 +97,7 @@ extern const kv_cel_fn kv_cel_lib_strings[];
 extern const kv_cel_fn kv_cel_lib_math[];
 extern const kv_cel_fn kv_cel_lib_encoders[];
 extern const kv_cel_fn kv_cel_lib_k8s[];
+extern const kv_cel_fn kv_cel_lib_authz[];
 
 /* A program's call group (the entries a call may dispatch to, and their name), and the
  * number of comprehension-variable slots it needs. */

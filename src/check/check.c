@@ -80,6 +80,7 @@ typedef struct {
 	kv_reader *reader;
 	kv_validator *validator;
 	kv_arena *arena;
+	kv_policy_runner *policy;
 } worker;
 
 typedef struct {
@@ -114,12 +115,28 @@ typedef struct {
 	const kv_entry *e;
 	kv_diags *d;
 	const char *src;
+	size_t srclen;
 	uint32_t doc_line, doc_end;
 	uint32_t seq;
 	const char *cur; /* start of line cur_line in src: documents come in order */
 	uint32_t cur_line;
 	bool load_errors; /* the document itself has YAML errors (duplicate keys, aliases) */
+	kv_exempt_ctx *ex; /* the diags' exemption context: which object findings concern */
 } ctx;
+
+/* A collector for file i, with the run's rules and exemptions. */
+static void diags_init(run *r, kv_diags *d, uint32_t file, kv_exempt_ctx *ex)
+{
+	kv_diags_init(d, r->o->rules, file);
+	memset(ex, 0, sizeof *ex);
+	if (!r->o->exempt)
+		return;
+	ex->rules = r->o->exempt;
+	ex->path = file < r->nfiles ? kv_source_entry(r->src, file)->display
+				    : kv_source_note(r->src, file - r->nfiles)->path;
+	d->exempt = kv_exempt_check;
+	d->exempt_ud = ex;
+}
 
 /* ---- classification ---- */
 
@@ -243,6 +260,39 @@ static void defer_object(ctx *c, const kv_node *obj)
 	};
 }
 
+static bool is_crd_type(const kv_objtype *t);
+
+static bool is_namespace_type(const kv_objtype *t)
+{
+	return !*t->group && strcmp(t->kind, "Namespace") == 0;
+}
+
+static bool is_admission_type(const kv_objtype *t)
+{
+	return strcmp(t->group, "admissionregistration.k8s.io") == 0 &&
+	       (strcmp(t->kind, "ValidatingAdmissionPolicy") == 0 ||
+		strcmp(t->kind, "ValidatingAdmissionPolicyBinding") == 0);
+}
+
+/* Phase A: what policies need from the whole repository before any object is checked. */
+static void record_for_policies(ctx *c, const kv_node *obj, const kv_objtype *t)
+{
+	kv_policyset *ps = c->r->o->policies;
+	if (!ps)
+		return;
+	bool ns = is_namespace_type(t), adm = is_admission_type(t), crd = is_crd_type(t);
+	if (!ns && !adm && !crd)
+		return;
+	pthread_mutex_lock(&c->r->mu);
+	if (ns)
+		kv_policyset_add_namespace(ps, obj);
+	else if (adm)
+		kv_policyset_add_admission(ps, obj, c->file, c->e->display, c->src, c->srclen);
+	else
+		kv_policyset_add_crd(ps, obj);
+	pthread_mutex_unlock(&c->r->mu);
+}
+
 static bool is_crd_type(const kv_objtype *t)
 {
 	return strcmp(t->group, "apiextensions.k8s.io") == 0 &&
@@ -294,12 +344,16 @@ static void check_object(ctx *c, const kv_node *obj, const kv_objtype *parsed, c
 		kv_str(kv_map_get(meta, "namespace")), kv_str(kv_map_get(meta, "name")),
 	};
 	bool crd = is_crd_type(&t);
+	if (c->r->phase == 1)
+		record_for_policies(c, obj, &t);
 	if (c->r->phase == 1 && !crd) {
 		defer_object(c, obj);
 		return;
 	}
 	c->fs->sum.objects++;
 	c->d->obj = &ref;
+	if (c->ex)
+		c->ex->obj = obj;
 	uint32_t errors = c->d->count[KV_SEV_ERROR];
 	if (crd && c->r->phase == 1)
 		compile_crd(c, obj);
@@ -312,6 +366,8 @@ static void check_object(ctx *c, const kv_node *obj, const kv_objtype *parsed, c
 		if (!t.scope)
 			t.scope = kv_k8s_builtin_scope(t.group, t.kind);
 		kv_k8s_check(c->d, obj, &t);
+		if (c->w->policy)
+			kv_policy_check(c->w->policy, obj, &t, c->d);
 		recorded = record_ident(c, &t, obj, &ref);
 	}
 	/* Valid, invalid and without a schema partition the objects. */
@@ -325,6 +381,8 @@ static void check_object(ctx *c, const kv_node *obj, const kv_objtype *parsed, c
 		}
 	}
 	c->d->obj = NULL;
+	if (c->ex)
+		c->ex->obj = NULL;
 }
 
 /* apiVersion and kind must both be there, be strings, and be well-formed. */
@@ -438,14 +496,18 @@ static void keep_findings(file_state *fs, kv_diags *d)
 {
 	for (int s = 0; s < KV_SEV_COUNT; s++)
 		fs->sum.findings[s] += d->count[s];
+	fs->sum.suppressed += d->suppressed;
 	append_findings(&fs->findings, &fs->n, &fs->cap, d);
 }
 
 /* Files processed in phase A: those that may hold CRDs, and kustomizations (kustomize reads
- * only files of these names, so the name decides). */
-static bool sniff(const kv_blob *b, const kv_entry *e)
+ * only files of these names, so the name decides); with policies, those that may hold
+ * Namespaces, which policies read as namespaceObject. */
+static bool sniff(run *r, const kv_blob *b, const kv_entry *e)
 {
-	return is_kustomization_name(e->rel) || memmem(b->data, b->len, "CustomResourceDefinition", 24);
+	return is_kustomization_name(e->rel) || memmem(b->data, b->len, "CustomResourceDefinition", 24) ||
+	       (r->o->policies && (memmem(b->data, b->len, "Namespace", 9) ||
+				   memmem(b->data, b->len, "ValidatingAdmissionPolicy", 25)));
 }
 
 /* Reads entry i; a problem becomes a finding on the file. Returns 0 with b filled. */
@@ -467,11 +529,12 @@ static int read_entry(run *r, worker *w, size_t i, kv_blob *b, kv_diags *d)
 	return rc;
 }
 
-static void parse_and_check(run *r, worker *w, size_t i, const kv_blob *b, kv_diags *d)
+static void parse_and_check(run *r, worker *w, size_t i, const kv_blob *b, kv_diags *d, kv_exempt_ctx *ex)
 {
 	file_state *fs = &r->files[i];
 	const kv_entry *e = kv_source_entry(r->src, i);
-	ctx c = {.r = r, .w = w, .fs = fs, .file = (uint32_t)i, .e = e, .d = d, .src = b->data};
+	ctx c = {.r = r, .w = w, .fs = fs, .file = (uint32_t)i, .e = e, .d = d, .src = b->data,
+		 .srclen = b->len, .ex = ex};
 	kv_loader *l = kv_loader_new(b->data, b->len, kv_syntax_for_path(e->display), &r->o->limits, d);
 	kv_doc doc;
 	uint32_t errors = d->count[KV_SEV_ERROR];
@@ -515,16 +578,17 @@ static void phase_a(void *ud, int wi, size_t i)
 	worker *w = &r->workers[wi];
 	file_state *fs = &r->files[i];
 	kv_diags d;
-	kv_diags_init(&d, r->o->rules, (uint32_t)i);
+	kv_exempt_ctx ex;
+	diags_init(r, &d, (uint32_t)i, &ex);
 	kv_blob b;
 	int rc = read_entry(r, w, i, &b, &d);
 	if (rc != 0) {
 		fs->done = true;
-	} else if (sniff(&b, kv_source_entry(r->src, i))) {
+	} else if (sniff(r, &b, kv_source_entry(r->src, i))) {
 		kv_diags_set_source(&d, b.data, b.len, 1);
 		fs->done = true;
 		fs->sum.files = 1;
-		parse_and_check(r, w, i, &b, &d);
+		parse_and_check(r, w, i, &b, &d, &ex);
 	}
 	if (rc == 0 && !fs->done)
 		keep_bytes(r, fs, &b);
@@ -541,11 +605,12 @@ static void check_deferred(run *r, worker *w, size_t i)
 	for (size_t k = 0; k < fs->ndefs; k++) {
 		deferred *df = &fs->defs[k];
 		kv_diags d;
-		kv_diags_init(&d, r->o->rules, (uint32_t)i);
+		kv_exempt_ctx ex;
+		diags_init(r, &d, (uint32_t)i, &ex);
 		if (df->src)
 			kv_diags_set_source(&d, df->src, df->srclen, df->line0);
 		ctx c = {.r = r, .w = w, .fs = fs, .file = (uint32_t)i, .e = e, .d = &d, .src = df->src,
-			 .doc_line = df->line0, .doc_end = df->line0, .load_errors = df->load_errors};
+			 .doc_line = df->line0, .doc_end = df->line0, .load_errors = df->load_errors, .ex = &ex};
 		check_document(&c, df->root);
 		keep_findings(fs, &d);
 		kv_diags_free(&d);
@@ -562,7 +627,8 @@ static void phase_b(void *ud, int wi, size_t i)
 		return;
 	}
 	kv_diags d;
-	kv_diags_init(&d, r->o->rules, (uint32_t)i);
+	kv_exempt_ctx ex;
+	diags_init(r, &d, (uint32_t)i, &ex);
 	kv_blob b = {0};
 	int rc = 0;
 	if (fs->kept) {
@@ -574,7 +640,7 @@ static void phase_b(void *ud, int wi, size_t i)
 	if (rc == 0) {
 		kv_diags_set_source(&d, b.data, b.len, 1);
 		fs->sum.files = 1;
-		parse_and_check(r, w, i, &b, &d);
+		parse_and_check(r, w, i, &b, &d, &ex);
 		if (fs->kept) {
 			free(fs->kept);
 			fs->kept = NULL;
@@ -602,6 +668,93 @@ static void add_repo_crds(run *r)
 	for (size_t i = 0; i < r->ncrds; i++)
 		kv_schemaset_add_repo(r->set, r->crds[i].schema);
 	kv_schemaset_freeze(r->set);
+}
+
+/* Problems in the repository's admission policies become findings in their files. */
+static void resolve_policies(run *r)
+{
+	kv_policy_problem *pr;
+	size_t n;
+	kv_policyset_resolve(r->o->policies, &pr, &n);
+	for (size_t i = 0; i < n; i++) {
+		file_state *fs = &r->files[pr[i].file];
+		kv_diags d;
+		kv_exempt_ctx ex;
+		diags_init(r, &d, pr[i].file, &ex);
+		if (pr[i].text)
+			kv_diags_set_source(&d, pr[i].text, pr[i].len, 1);
+		kv_diag(&d, pr[i].rule, pr[i].line, pr[i].col, NULL, NULL, "%s", pr[i].message);
+		keep_findings(fs, &d);
+		kv_diags_free(&d);
+		free(pr[i].message);
+	}
+	free(pr);
+}
+
+/* Parameter objects of admission bindings, wherever they are: a pass over every document
+ * (only when some binding takes parameters). */
+static void collect_params_in(run *r, const kv_node *doc)
+{
+	char group[256], version[256];
+	const char *av = kv_str(kv_map_get(doc, "apiVersion")), *kind = kv_str(kv_map_get(doc, "kind"));
+	if (!av || !kind || kv_k8s_split_api_version(av, group, version, sizeof group) < 0)
+		return;
+	const kv_node *items = kv_map_get(doc, "items");
+	if (kv_str_has_suffix(kind, "List") && items && items->type == KV_LIST) {
+		for (uint32_t i = 0; i < items->len; i++)
+			collect_params_in(r, items->u.items[i]);
+		return;
+	}
+	if (!kv_policyset_wants_param(r->o->policies, group, kind))
+		return;
+	pthread_mutex_lock(&r->mu);
+	kv_policyset_add_param(r->o->policies, doc);
+	pthread_mutex_unlock(&r->mu);
+}
+
+static void phase_params(void *ud, int wi, size_t i)
+{
+	run *r = ud;
+	worker *w = &r->workers[wi];
+	file_state *fs = &r->files[i];
+	for (size_t k = 0; k < fs->ndefs; k++)
+		collect_params_in(r, fs->defs[k].root);
+	if (fs->done)
+		return;
+	kv_blob b = {0};
+	kv_buf err = KV_BUF_INIT;
+	bool own = !fs->kept;
+	if (fs->kept) {
+		b.data = fs->kept;
+		b.len = fs->kept_len;
+	} else if (kv_reader_read(w->reader, i, r->o->limits.file_size, &b, &err) != 0) {
+		kv_buf_free(&err);
+		return; /* phase B reports it */
+	}
+	kv_diags d;
+	kv_diags_init(&d, NULL, (uint32_t)i);
+	kv_loader *l = kv_loader_new(b.data, b.len, kv_syntax_for_path(kv_source_entry(r->src, i)->display),
+				     &r->o->limits, &d);
+	kv_doc doc;
+	while (kv_loader_next(l, w->arena, &doc) == 1) {
+		if (doc.root && doc.root->type == KV_MAP)
+			collect_params_in(r, doc.root);
+		kv_arena_reset(w->arena);
+	}
+	kv_loader_free(l);
+	kv_diags_free(&d);
+	if (own)
+		kv_blob_release(&b);
+	kv_buf_free(&err);
+}
+
+static bool wants_params(run *r)
+{
+	kv_policyset *ps = r->o->policies;
+	for (size_t i = 0; i < kv_policyset_count(ps); i++)
+		if (kv_policy_takes_params(kv_policyset_at(ps, i)))
+			return true;
+	return false;
 }
 
 static void mark_patches(run *r)
@@ -637,7 +790,8 @@ static void report_duplicate(run *r, const ident *first, ident *dup)
 	file_state *fs = &r->files[dup->file];
 	kv_objref ref = {dup->api_version, kind, *ns ? ns : NULL, name};
 	kv_diags d;
-	kv_diags_init(&d, r->o->rules, dup->file);
+	kv_exempt_ctx ex;
+	diags_init(r, &d, dup->file, &ex);
 	d.obj = &ref;
 	/* Written as kubectl writes a resource: Kind.group namespace/name. */
 	kv_diag(&d, KV_RULE_K8S_DUPLICATE, dup->line, dup->col, "metadata.name",
@@ -688,6 +842,7 @@ static void sum_into(kv_summary *t, const kv_summary *s)
 		t->classes[i] += s->classes[i];
 	for (int i = 0; i < KV_SEV_COUNT; i++)
 		t->findings[i] += s->findings[i];
+	t->suppressed += s->suppressed;
 	t->io_error = t->io_error || s->io_error;
 }
 
@@ -717,10 +872,12 @@ static void add_notes(run *r, kv_result *out, kv_finding **all, size_t *n, size_
 	for (size_t i = 0; i < notes; i++) {
 		const kv_note *note = kv_source_note(r->src, i);
 		kv_diags d;
-		kv_diags_init(&d, r->o->rules, (uint32_t)(r->nfiles + i));
+		kv_exempt_ctx ex;
+		diags_init(r, &d, (uint32_t)(r->nfiles + i), &ex);
 		kv_diag(&d, note->rule, 0, 0, NULL, NULL, "%s", note->message);
 		for (int s = 0; s < KV_SEV_COUNT; s++)
 			out->summary.findings[s] += d.count[s];
+		out->summary.suppressed += d.suppressed;
 		if (note->rule == KV_RULE_SOURCE_UNREADABLE)
 			out->summary.io_error = true;
 		append_findings(all, n, cap, &d);
@@ -789,11 +946,17 @@ int kv_check_run(kv_source *src, kv_schemaset *set, const kv_check_opts *o, kv_r
 		r.workers[i].reader = kv_reader_new(src);
 		r.workers[i].arena = kv_arena_new();
 		r.workers[i].validator = kv_validator_new(&vo);
+		r.workers[i].policy = o->policies ? kv_policy_runner_new(o->policies) : NULL;
 	}
 	r.phase = 1;
 	kv_parallel_for(r.nfiles, jobs, phase_a, &r);
 	add_repo_crds(&r);
 	mark_patches(&r);
+	if (o->policies) {
+		resolve_policies(&r);
+		if (wants_params(&r))
+			kv_parallel_for(r.nfiles, jobs, phase_params, &r);
+	}
 	r.phase = 2;
 	kv_parallel_for(r.nfiles, jobs, phase_b, &r);
 	find_duplicates(&r);
@@ -805,6 +968,7 @@ int kv_check_run(kv_source *src, kv_schemaset *set, const kv_check_opts *o, kv_r
 		kv_reader_free(r.workers[i].reader);
 		kv_arena_free(r.workers[i].arena);
 		kv_validator_free(r.workers[i].validator);
+		kv_policy_runner_free(r.workers[i].policy);
 	}
 	for (size_t i = 0; i < r.nfiles; i++)
 		free_file(&r.files[i]);

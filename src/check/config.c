@@ -6,6 +6,7 @@
 #include "kvet/validate.h"
 
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,6 +38,7 @@ void kv_config_init(kv_config *c)
 	kv_rule_config_defaults(&c->rules);
 	c->fail_on = KV_SEV_ERROR;
 	c->strict = -1;
+	c->builtin_policies = -1;
 	kv_limits_default(&c->limits);
 	c->validation_steps = KV_VALIDATE_STEPS_DEFAULT;
 	c->regex_steps = KV_REGEX_LIMIT_DEFAULT;
@@ -56,6 +58,21 @@ void kv_config_free(kv_config *c)
 	free(c->schema_url);
 	free_list(c->schemas, c->nschemas);
 	free_list(c->exclude, c->nexclude);
+	free_list(c->policies, c->npolicies);
+	free(c->pod_security_version);
+	for (size_t i = 0; i < c->npolicy_rules; i++)
+		free(c->policy_rules[i].pattern);
+	free(c->policy_rules);
+	for (size_t i = 0; i < c->nexemptions; i++) {
+		kv_exemption *e = &c->exemptions[i];
+		free(e->rule);
+		free(e->path);
+		free(e->kind);
+		free(e->ns);
+		free(e->name);
+		free(e->reason);
+	}
+	free(c->exemptions);
 	memset(c, 0, sizeof *c);
 }
 
@@ -135,12 +152,16 @@ static void on_rules(parser *p, const kv_node *v)
 		const kv_node *k = v->u.pairs[i].key;
 		kv_rule rule;
 		kv_severity sev;
-		if (kv_rule_lookup(&rule, k->u.s) < 0) {
-			problem(p, k, "unknown rule \"%s\" (kvet rules lists them)", k->u.s);
+		if (!severity_of(p, v->u.pairs[i].value, &sev))
+			continue;
+		if (kv_rule_lookup(&rule, k->u.s) == 0) {
+			p->c->rules.sev[rule] = (uint8_t)sev;
 			continue;
 		}
-		if (severity_of(p, v->u.pairs[i].value, &sev))
-			p->c->rules.sev[rule] = (uint8_t)sev;
+		/* A policy id, checked against the loaded policies later. */
+		kv_config *c = p->c;
+		KV_GROW(c->policy_rules, c->cap_policy_rules, c->npolicy_rules + 1);
+		c->policy_rules[c->npolicy_rules++] = (kv_policy_rule){kv_xstrdup(k->u.s), sev, k->line, k->col};
 	}
 }
 
@@ -215,13 +236,96 @@ static void on_limits(parser *p, const kv_node *v)
 	}
 }
 
+static void on_policies(parser *p, const kv_node *v)
+{
+	string_list(p, v, "policies", &p->c->policies, &p->c->npolicies);
+}
+
+static void on_builtin(parser *p, const kv_node *v)
+{
+	if (v->type != KV_BOOL)
+		problem(p, v, "builtinPolicies must be true or false");
+	else
+		p->c->builtin_policies = v->u.b;
+}
+
+static void on_pss_version(parser *p, const kv_node *v)
+{
+	const char *s = kv_str(v);
+	int major, minor;
+	if (s && (strcmp(s, "latest") == 0 || (sscanf(s[0] == 'v' ? s + 1 : s, "%d.%d", &major, &minor) == 2 && major == 1)))
+		set_string(p, v, "podSecurityVersion", &p->c->pod_security_version);
+	else
+		problem(p, v, "podSecurityVersion is latest or a Kubernetes release such as v1.30");
+}
+
+/* A string field of an exemption; "" when absent. */
+static char *exemption_field(parser *p, const kv_node *e, const char *key)
+{
+	const kv_node *v = kv_map_get(e, key);
+	if (!v)
+		return kv_xstrdup("");
+	if (v->type != KV_STRING) {
+		problem(p, v, "exemptions: %s must be a string", key);
+		return kv_xstrdup("");
+	}
+	return kv_xstrdup(v->u.s);
+}
+
+static void on_exemption(parser *p, const kv_node *e)
+{
+	static const char *const known[] = {"rule", "path", "object", "reason"};
+	if (e->type != KV_MAP) {
+		problem(p, e, "each exemption is a map: rule, path, object, reason");
+		return;
+	}
+	for (uint32_t i = 0; i < e->len; i++) {
+		size_t k = 0;
+		while (k < 4 && !kv_str_eq(e->u.pairs[i].key, known[k]))
+			k++;
+		if (k == 4)
+			problem(p, e->u.pairs[i].key, "unknown key \"%s\" in an exemption (rule, path, object, reason)",
+				e->u.pairs[i].key->u.s);
+	}
+	kv_exemption x = {.line = e->line, .col = e->col};
+	x.rule = exemption_field(p, e, "rule");
+	x.path = exemption_field(p, e, "path");
+	x.reason = exemption_field(p, e, "reason");
+	const kv_node *obj = kv_map_get(e, "object");
+	if (obj && obj->type != KV_MAP)
+		problem(p, obj, "exemptions: object is a map of kind, namespace and name");
+	const kv_node *o = obj && obj->type == KV_MAP ? obj : NULL;
+	x.kind = o ? exemption_field(p, o, "kind") : kv_xstrdup("");
+	x.ns = o ? exemption_field(p, o, "namespace") : kv_xstrdup("");
+	x.name = o ? exemption_field(p, o, "name") : kv_xstrdup("");
+	if (!*x.rule)
+		problem(p, e, "an exemption needs the rule (or policy) id it exempts from (globs allowed)");
+	if (!*x.reason)
+		problem(p, e, "an exemption needs a reason: it is shown with every finding it suppresses");
+	kv_config *c = p->c;
+	KV_GROW(c->exemptions, c->cap_exemptions, c->nexemptions + 1);
+	c->exemptions[c->nexemptions++] = x;
+}
+
+static void on_exemptions(parser *p, const kv_node *v)
+{
+	if (v->type != KV_LIST) {
+		problem(p, v, "exemptions must be a list");
+		return;
+	}
+	for (uint32_t i = 0; i < v->len; i++)
+		on_exemption(p, v->u.items[i]);
+}
+
 static const struct {
 	const char *key;
 	void (*fn)(parser *p, const kv_node *v);
 } keys[] = {
 	{"kubernetesVersion", on_version}, {"schemas", on_schemas}, {"exclude", on_exclude},
 	{"rules", on_rules}, {"failOn", on_fail_on}, {"strict", on_strict},
-	{"schemaURL", on_schema_url}, {"limits", on_limits},
+	{"schemaURL", on_schema_url}, {"limits", on_limits}, {"policies", on_policies},
+	{"builtinPolicies", on_builtin}, {"podSecurityVersion", on_pss_version},
+	{"exemptions", on_exemptions},
 };
 
 static void on_key(parser *p, const kv_pair *pair)

@@ -18,7 +18,7 @@
 
 enum {
 	O_REV, O_SCHEMA, O_K8S, O_OFFLINE, O_UNKNOWN, O_EXCLUDE, O_CONFIG, O_FORMAT, O_OUTPUT,
-	O_FAIL_ON, O_COLOR, O_JOBS, O_QUIET, O_HELP,
+	O_FAIL_ON, O_COLOR, O_JOBS, O_QUIET, O_POLICY, O_NO_BUILTIN, O_NO_INLINE, O_HELP,
 };
 
 static const kv_opt opts[] = {
@@ -35,6 +35,9 @@ static const kv_opt opts[] = {
 	[O_COLOR] = {"color", 0, "WHEN", "auto (default), always or never; NO_COLOR means never"},
 	[O_JOBS] = {"jobs", 'j', "N", "files checked in parallel (default: the CPUs)"},
 	[O_QUIET] = {"quiet", 'q', NULL, "no summary line"},
+	[O_POLICY] = {"policy", 'p', "PATH", "policy file or folder to add; repeatable"},
+	[O_NO_BUILTIN] = {"no-builtin-policies", 0, NULL, "leave out the built-in policy pack"},
+	[O_NO_INLINE] = {"no-inline-ignores", 0, NULL, "refuse kvet:ignore comments and annotations"},
 	[O_HELP] = {"help", 'h', NULL, "show this help"},
 };
 
@@ -69,11 +72,11 @@ typedef struct {
 
 typedef struct {
 	const char *rev, *k8s, *config, *color;
-	const char **schemas, **excludes;
-	size_t nschemas, nexcludes;
+	const char **schemas, **excludes, **policies;
+	size_t nschemas, nexcludes, npolicies;
 	output outs[16];
 	size_t nouts;
-	bool offline, allow_unknown, quiet, has_fail_on;
+	bool offline, allow_unknown, quiet, has_fail_on, no_builtin, no_inline;
 	kv_severity fail_on;
 	int jobs;
 	char **paths;
@@ -139,6 +142,9 @@ static int set_option(options *o, int id, const char *v)
 		break;
 	}
 	case O_QUIET: o->quiet = true; break;
+	case O_POLICY: o->policies[o->npolicies++] = v; break;
+	case O_NO_BUILTIN: o->no_builtin = true; break;
+	case O_NO_INLINE: o->no_inline = true; break;
 	default: break;
 	}
 	return 0;
@@ -150,6 +156,7 @@ static int parse_options(options *o, int argc, char **argv, bool *help)
 	kv_opt_init(&p, argc, argv, opts, NOPTS);
 	o->schemas = kv_xcalloc((size_t)argc + 1, sizeof *o->schemas);
 	o->excludes = kv_xcalloc((size_t)argc + 1, sizeof *o->excludes);
+	o->policies = kv_xcalloc((size_t)argc + 1, sizeof *o->policies);
 	int id, rc = 0;
 	while (rc == 0 && (id = kv_opt_next(&p)) != -1) {
 		if (id == -2)
@@ -256,6 +263,46 @@ static int build_schemas(const options *o, const kv_config *cfg, kv_source *src,
 	return rc;
 }
 
+/* The folder the configuration's relative paths start from: its own folder for --config,
+ * else the repository root (or, with --rev, the revision). Caller frees. */
+static char *config_dir(const options *o, kv_source *src)
+{
+	if (!o->config) {
+		const char *root = kv_source_root(src);
+		return root ? kv_xstrdup(root) : NULL;
+	}
+	const char *slash = strrchr(o->config, '/');
+	return slash ? kv_xstrndup(o->config, (size_t)(slash - o->config)) : NULL;
+}
+
+static int build_policies(const options *o, const kv_config *cfg, kv_source *src, kv_policyset **out,
+			  kv_buf *err)
+{
+	kv_policy_opts po = {
+		.kubernetes_version = o->k8s ? o->k8s : cfg->kubernetes_version,
+		.pod_security_version = cfg->pod_security_version,
+		.budget = 0,
+	};
+	kv_policyset *ps = kv_policyset_new(&po);
+	char *dir = config_dir(o, src);
+	kv_cli_policy_src s = {
+		.cfg = cfg,
+		.config_dir = dir,
+		.rev = kv_source_is_rev(src) && !o->config ? src : NULL,
+		.paths = o->policies,
+		.npaths = o->npolicies,
+		.no_builtin = o->no_builtin,
+	};
+	int rc = kv_cli_load_policies(ps, &s, err);
+	free(dir);
+	if (rc != 0 || !kv_policyset_count(ps)) {
+		kv_policyset_free(ps);
+		ps = NULL;
+	}
+	*out = ps;
+	return rc;
+}
+
 static bool want_color(const options *o, const char *path)
 {
 	if (strcmp(path, "-") != 0)
@@ -303,9 +350,10 @@ static int run(options *o)
 	kv_config cfg;
 	kv_config_init(&cfg);
 	kv_result res = {0};
+	kv_policyset *policies = NULL;
 	int code = KV_EXIT_USAGE;
 	if (open_source(o, &src, &err) < 0 || load_config(o, src, &cfg, &err) < 0 ||
-	    build_schemas(o, &cfg, src, set, &err) < 0)
+	    build_schemas(o, &cfg, src, set, &err) < 0 || build_policies(o, &cfg, src, &policies, &err) < 0)
 		goto done;
 	const char **ex = kv_xcalloc(cfg.nexclude + o->nexcludes + 1, sizeof *ex);
 	for (size_t i = 0; i < cfg.nexclude; i++)
@@ -316,11 +364,14 @@ static int run(options *o)
 	free(ex);
 	if (rc < 0)
 		goto done;
+	kv_exempt_rules exempt = {cfg.exemptions, cfg.nexemptions, !o->no_inline};
 	kv_check_opts co = {
 		.rules = &cfg.rules,
 		.limits = cfg.limits,
 		.vopts = {NULL, o->allow_unknown || cfg.strict == 0, cfg.validation_steps, cfg.regex_steps},
 		.jobs = o->jobs ? o->jobs : kv_cpu_count(),
+		.policies = policies,
+		.exempt = &exempt,
 	};
 	if (kv_check_run(src, set, &co, &res) < 0) {
 		code = KV_EXIT_INTERNAL;
@@ -332,6 +383,7 @@ done:
 	if (err.len)
 		kv_cli_error("kvet check", kv_buf_cstr(&err));
 	kv_result_free(&res);
+	kv_policyset_free(policies);
 	kv_config_free(&cfg);
 	kv_schemaset_free(set);
 	kv_source_free(src);
@@ -350,6 +402,7 @@ int kv_cmd_check(int argc, char **argv)
 		code = run(&o);
 	free(o.schemas);
 	free(o.excludes);
+	free(o.policies);
 	free(o.paths);
 	return code;
 }

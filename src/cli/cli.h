@@ -6,6 +6,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "kvet/buf.h"
+#include "kvet/config.h"
+#include "kvet/policy.h"
+#include "kvet/source.h"
+
 /* Exit codes (README.md, kvet --help). */
 enum {
 	KV_EXIT_OK = 0,       /* clean, or only findings below --fail-on */
@@ -20,6 +25,20 @@ int kv_cmd_check(int argc, char **argv);
 int kv_cmd_schemas(int argc, char **argv);
 int kv_cmd_rules(int argc, char **argv);
 int kv_cmd_cel(int argc, char **argv);
+int kv_cmd_policy(int argc, char **argv);
+
+/* Where a command's policies come from. */
+typedef struct {
+	const kv_config *cfg;      /* its policies, builtinPolicies and rules; may be NULL */
+	const char *config_dir;    /* what the config's relative paths are relative to; NULL: . */
+	kv_source *rev;            /* read the config's policies from this revision; NULL: work tree */
+	const char *const *paths;  /* --policy files and folders (work tree) */
+	size_t npaths;
+	bool no_builtin;           /* --no-builtin-policies */
+} kv_cli_policy_src;
+
+/* Fills ps; returns 0, or -1 with every problem (path:line:col, caret) in err. */
+int kv_cli_load_policies(kv_policyset *ps, const kv_cli_policy_src *s, kv_buf *err);
 
 /* $XDG_CACHE_HOME/kvet or $HOME/.cache/kvet; NULL when neither is set. Caller frees. */
 char *kv_cli_cache_dir(void);

@@ -12,15 +12,17 @@
 static const char usage[] =
 	"usage: kvet <command> [options]\n"
 	"\n"
-	"Checks a GitOps config repository: every manifest against Kubernetes schemas, with exact\n"
-	"file:line:col locations.\n"
+	"Checks a GitOps config repository: every manifest against Kubernetes schemas and policies,\n"
+	"with exact file:line:col locations.\n"
 	"\n"
 	"commands:\n"
 	"  check [PATH...]      validate manifests of a work tree, a git revision (--rev), or stdin (-)\n"
 	"  schemas import|pull|list\n"
 	"                       manage the schema cache\n"
 	"  rules                list the rules, their ids and default severities\n"
-	"  cel parse EXPR       print a policy-language expression's syntax tree\n"
+	"  policy list|explain|test\n"
+	"                       the policies: list them, explain one, run their test cases\n"
+	"  cel parse|eval EXPR  print a policy-language expression's syntax tree, or evaluate it\n"
 	"  version              print the version\n"
 	"\n"
 	"exit codes:\n"
@@ -84,6 +86,8 @@ int main(int argc, char **argv)
 		return kv_cmd_rules(argc - 2, argv + 2);
 	if (strcmp(cmd, "cel") == 0)
 		return kv_cmd_cel(argc - 2, argv + 2);
+	if (strcmp(cmd, "policy") == 0)
+		return kv_cmd_policy(argc - 2, argv + 2);
 	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
 		printf("kvet %s\n", KV_VERSION);
 		return KV_EXIT_OK;

@@ -84,6 +84,13 @@ void kv_finding_free(kv_finding *f)
 	free(f->ns);
 	free(f->name);
 	free(f->source);
+	free(f->rule_id);
+	free(f->suppressed);
+}
+
+const char *kv_finding_rule(const kv_finding *f)
+{
+	return f->rule_id ? f->rule_id : kv_rule_name(f->rule);
 }
 
 void kv_diags_init(kv_diags *d, const kv_rule_config *rc, uint32_t file)
@@ -224,10 +231,9 @@ static char *dup_or_null(const char *s)
 	return s ? kv_xstrdup(s) : NULL;
 }
 
-void kv_diag(kv_diags *d, kv_rule rule, uint32_t line, uint32_t col, const char *field,
-	     const char *hint, const char *fmt, ...)
+static void add_finding(kv_diags *d, kv_rule rule, const char *id, kv_severity sev, uint32_t line,
+			uint32_t col, const char *field, const char *hint, const char *fmt, va_list ap)
 {
-	kv_severity sev = d->rules ? (kv_severity)d->rules->sev[rule] : rules[rule].sev;
 	if (sev == KV_SEV_OFF) {
 		d->count[KV_SEV_OFF]++;
 		return;
@@ -241,11 +247,9 @@ void kv_diag(kv_diags *d, kv_rule rule, uint32_t line, uint32_t col, const char 
 	f->seq = d->seq++;
 	f->rule = rule;
 	f->severity = sev;
+	f->rule_id = dup_or_null(id);
 	kv_buf b = KV_BUF_INIT;
-	va_list ap;
-	va_start(ap, fmt);
 	kv_buf_vprintf(&b, fmt, ap);
-	va_end(ap);
 	f->message = kv_buf_detach(&b);
 	f->hint = dup_or_null(hint);
 	f->field = field && *field ? kv_xstrdup(field) : NULL;
@@ -257,7 +261,32 @@ void kv_diag(kv_diags *d, kv_rule rule, uint32_t line, uint32_t col, const char 
 	}
 	if (line)
 		attach_source(d, f);
+	const char *why = d->exempt ? d->exempt(d->exempt_ud, f, d->src, d->srclen, d->src_line0) : NULL;
+	if (why) {
+		f->suppressed = kv_xstrdup(why);
+		d->suppressed++;
+		return;
+	}
 	d->count[sev]++;
+}
+
+void kv_diag(kv_diags *d, kv_rule rule, uint32_t line, uint32_t col, const char *field,
+	     const char *hint, const char *fmt, ...)
+{
+	kv_severity sev = d->rules ? (kv_severity)d->rules->sev[rule] : rules[rule].sev;
+	va_list ap;
+	va_start(ap, fmt);
+	add_finding(d, rule, NULL, sev, line, col, field, hint, fmt, ap);
+	va_end(ap);
+}
+
+void kv_diag_as(kv_diags *d, kv_rule rule, const char *id, kv_severity sev, uint32_t line,
+		uint32_t col, const char *field, const char *hint, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	add_finding(d, rule, id, sev, line, col, field, hint, fmt, ap);
+	va_end(ap);
 }
 
 void kv_diags_take(kv_diags *d, kv_finding **out, size_t *n)

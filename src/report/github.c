@@ -21,6 +21,8 @@ void kv_report_github(kv_buf *b, const kv_result *r, const kv_report_opts *o)
 	(void)o;
 	for (size_t i = 0; i < r->nfindings; i++) {
 		const kv_finding *f = &r->findings[i];
+		if (f->suppressed)
+			continue;
 		const char *cmd = f->severity == KV_SEV_ERROR ? "error" :
 				  f->severity == KV_SEV_WARNING ? "warning" : "notice";
 		kv_buf_printf(b, "::%s file=", cmd);
@@ -28,7 +30,7 @@ void kv_report_github(kv_buf *b, const kv_result *r, const kv_report_opts *o)
 		if (f->line)
 			kv_buf_printf(b, ",line=%u,col=%u", f->line, f->col);
 		kv_buf_puts(b, ",title=");
-		escape(b, kv_rule_name(f->rule), true);
+		escape(b, kv_finding_rule(f), true);
 		kv_buf_puts(b, "::");
 		escape(b, f->message, false);
 		if (f->field) {

@@ -53,11 +53,12 @@ static json_t *finding(const kv_result *r, const kv_finding *f)
 	json_object_set_new(o, "line", json_integer(f->line));
 	json_object_set_new(o, "column", json_integer(f->col));
 	json_object_set_new(o, "severity", json_string(kv_severity_name(f->severity)));
-	json_object_set_new(o, "rule", json_string(kv_rule_name(f->rule)));
+	json_object_set_new(o, "rule", str(kv_finding_rule(f)));
 	json_object_set_new(o, "message", str(f->message));
 	json_object_set_new(o, "hint", str(f->hint));
 	json_object_set_new(o, "object", object(f));
 	json_object_set_new(o, "field", str(f->field));
+	json_object_set_new(o, "suppressed", str(f->suppressed));
 	return o;
 }
 
@@ -82,6 +83,7 @@ static json_t *summary(const kv_summary *s)
 	json_object_set_new(o, "warnings", json_integer(s->findings[KV_SEV_WARNING]));
 	json_object_set_new(o, "infos", json_integer(s->findings[KV_SEV_INFO]));
 	json_object_set_new(o, "switchedOff", json_integer(s->findings[KV_SEV_OFF]));
+	json_object_set_new(o, "suppressed", json_integer(s->suppressed));
 	json_object_set_new(o, "celRulesNotEvaluated", json_integer(s->cel_rules));
 	json_object_set_new(o, "templatedValues", json_integer((json_int_t)s->templated));
 	json_object_set_new(o, "incomplete", json_boolean(s->io_error));

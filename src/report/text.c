@@ -93,10 +93,14 @@ static void finding(kv_buf *b, const kv_result *r, const kv_finding *f, bool col
 		kv_buf_puts(b, RESET);
 	kv_buf_putc(b, ' ');
 	char sev[16];
-	snprintf(sev, sizeof sev, "%s:", kv_severity_name(f->severity));
-	paint(b, color, sev_color(f->severity), sev);
-	kv_buf_printf(b, " %s [%s]\n", f->message, kv_rule_name(f->rule));
+	snprintf(sev, sizeof sev, "%s:", f->suppressed ? "suppressed" : kv_severity_name(f->severity));
+	paint(b, color, f->suppressed ? DIM : sev_color(f->severity), sev);
+	kv_buf_printf(b, " %s [%s]\n", f->message, kv_finding_rule(f));
 	object_line(b, f, color);
+	if (f->suppressed) {
+		kv_buf_printf(b, "  suppressed: %s\n", f->suppressed);
+		return;
+	}
 	source_lines(b, f, color);
 	if (f->hint)
 		kv_buf_printf(b, "  hint: %s\n", f->hint);
@@ -141,6 +145,8 @@ static void summary(kv_buf *b, const kv_summary *s)
 	plural(b, s->findings[KV_SEV_WARNING], "warning", "warnings");
 	if (s->findings[KV_SEV_INFO])
 		kv_buf_printf(b, ", %u info", s->findings[KV_SEV_INFO]);
+	if (s->suppressed)
+		kv_buf_printf(b, ", %u suppressed", s->suppressed);
 	kv_buf_putc(b, '\n');
 	if (s->patches_checked > 1)
 		kv_buf_printf(b, "kvet: %u kustomize patches checked as partial objects\n", s->patches_checked);
