@@ -46,7 +46,9 @@ typedef struct {
 	uint32_t classes[KV_CLASS_COUNT];   /* documents that are not objects */
 	uint32_t patches_checked; /* kustomize patches validated as partial objects */
 	uint32_t crds;      /* CustomResourceDefinitions found in the checked files */
-	uint32_t cel_rules; /* x-kubernetes-validations rules: counted, not yet evaluated */
+	uint64_t cel_evaluated;  /* x-kubernetes-validations rules run on values */
+	uint64_t cel_transition; /* rules not run: they read oldSelf (need the previous revision) */
+	uint64_t cel_invalid;    /* rules not run: they do not compile */
 	uint64_t templated; /* values holding ${VAR} references, not checked before substitution */
 	uint32_t findings[KV_SEV_COUNT]; /* by severity; [OFF] counts findings switched off */
 	uint32_t suppressed; /* findings exemptions suppressed (listed, not counted above) */

@@ -12,6 +12,7 @@ typedef struct {
 	bool allow_unknown;      /* unknown fields are not findings */
 	uint64_t max_steps;      /* schema nodes visited per object */
 	uint32_t regex_limit;    /* PCRE2 match limit per pattern match */
+	uint64_t rule_steps;     /* evaluation steps per x-kubernetes-validations rule; 0: default */
 } kv_vopts;
 
 #define KV_VALIDATE_STEPS_DEFAULT 2000000u
@@ -39,5 +40,14 @@ void kv_validate(kv_validator *v, kv_sref root, const kv_node *obj, unsigned fla
 
 /* Values skipped because they hold ${VAR} references, since the validator was made. */
 uint64_t kv_validator_templated(const kv_validator *v);
+
+/* x-kubernetes-validations rules since the validator was made: evaluated on a value, not run
+ * because they read oldSelf (transition rules need the previous revision), or not run
+ * because they do not compile (reported where the CRD is checked). */
+typedef struct {
+	uint64_t evaluated, transition, invalid;
+} kv_cel_counts;
+
+void kv_validator_cel_counts(const kv_validator *v, kv_cel_counts *out);
 
 #endif

@@ -50,6 +50,11 @@ int kv_loader_next(kv_loader *l, kv_arena *arena, kv_doc *doc);
 /* Total documents returned so far. */
 uint32_t kv_loader_count(const kv_loader *l);
 
+/* The line and column in text (the file the scalar was loaded from, line 1 first) of byte pos
+ * of string scalar n's value; the scalar's own position when it cannot be mapped. */
+void kv_yaml_scalar_pos(const char *text, size_t len, const kv_node *n, uint32_t pos, uint32_t *line,
+			uint32_t *col);
+
 /* The syntax kvet uses for a file name: JSON for *.json, else YAML. */
 kv_syntax kv_syntax_for_path(const char *path);
 

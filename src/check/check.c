@@ -961,9 +961,14 @@ int kv_check_run(kv_source *src, kv_schemaset *set, const kv_check_opts *o, kv_r
 	kv_parallel_for(r.nfiles, jobs, phase_b, &r);
 	find_duplicates(&r);
 	collect(&r, out);
-	out->summary.cel_rules = kv_schemaset_cel_rules(set);
-	for (int i = 0; i < jobs; i++)
+	for (int i = 0; i < jobs; i++) {
 		out->summary.templated += kv_validator_templated(r.workers[i].validator);
+		kv_cel_counts cc;
+		kv_validator_cel_counts(r.workers[i].validator, &cc);
+		out->summary.cel_evaluated += cc.evaluated;
+		out->summary.cel_transition += cc.transition;
+		out->summary.cel_invalid += cc.invalid;
+	}
 	for (int i = 0; i < jobs; i++) {
 		kv_reader_free(r.workers[i].reader);
 		kv_arena_free(r.workers[i].arena);

@@ -145,9 +145,6 @@ int kv_policy_load_doc(kv_policyset *ps, const kv_node *doc, const char *path, c
  * the file's line and a caret, to err and returns NULL. */
 kv_cel_prog *kv_policy_compile(kv_policyset *ps, kv_cel_env *env, const kv_node *n, const char *path,
 			       const char *text, size_t len, kv_buf *err);
-/* The file line:col of byte pos of the string scalar n's value. */
-void kv_policy_scalar_pos(const char *text, size_t len, const kv_node *n, uint32_t pos, uint32_t *line,
-			  uint32_t *col);
 void kv_policy_add(kv_policyset *ps, kv_policy *p);
 
 /* match.c */

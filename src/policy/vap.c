@@ -8,6 +8,7 @@
 #include "kvet/alloc.h"
 #include "kvet/k8s.h"
 #include "kvet/strutil.h"
+#include "kvet/yaml.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -203,7 +204,7 @@ static kv_cel_prog *compile(problems *pr, const kv_node *x, const char *what)
 	}
 	uint32_t line = x->line, col = x->col;
 	if (pr->doc->text)
-		kv_policy_scalar_pos(pr->doc->text, pr->doc->len, x, e.pos, &line, &col);
+		kv_yaml_scalar_pos(pr->doc->text, pr->doc->len, x, e.pos, &line, &col);
 	kv_node at = {.line = line, .col = col};
 	problem(pr, &at, KV_RULE_ADMISSION_INVALID, "%s does not compile: %s", what, e.msg);
 	return NULL;

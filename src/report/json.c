@@ -84,7 +84,9 @@ static json_t *summary(const kv_summary *s)
 	json_object_set_new(o, "infos", json_integer(s->findings[KV_SEV_INFO]));
 	json_object_set_new(o, "switchedOff", json_integer(s->findings[KV_SEV_OFF]));
 	json_object_set_new(o, "suppressed", json_integer(s->suppressed));
-	json_object_set_new(o, "celRulesNotEvaluated", json_integer(s->cel_rules));
+	json_object_set_new(o, "celRulesEvaluated", json_integer((json_int_t)s->cel_evaluated));
+	json_object_set_new(o, "celTransitionRulesNotEvaluated", json_integer((json_int_t)s->cel_transition));
+	json_object_set_new(o, "celInvalidRulesNotEvaluated", json_integer((json_int_t)s->cel_invalid));
 	json_object_set_new(o, "templatedValues", json_integer((json_int_t)s->templated));
 	json_object_set_new(o, "incomplete", json_boolean(s->io_error));
 	return o;

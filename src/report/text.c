@@ -154,9 +154,14 @@ static void summary(kv_buf *b, const kv_summary *s)
 		kv_buf_printf(b, "kvet: %llu %s with ${VAR} substitutions not checked (known only after "
 			      "substitution)\n", (unsigned long long)s->templated,
 			      s->templated == 1 ? "value" : "values");
-	if (s->cel_rules)
-		kv_buf_printf(b, "kvet: %u CRD validation %s (x-kubernetes-validations, CEL) not evaluated yet\n",
-			      s->cel_rules, s->cel_rules == 1 ? "rule" : "rules");
+	if (s->cel_transition)
+		kv_buf_printf(b, "kvet: %llu CRD transition %s (x-kubernetes-validations reading oldSelf) not "
+			      "evaluated: they need the previous revision\n", (unsigned long long)s->cel_transition,
+			      s->cel_transition == 1 ? "rule" : "rules");
+	if (s->cel_invalid)
+		kv_buf_printf(b, "kvet: %llu CRD validation %s not evaluated: %s not compile\n",
+			      (unsigned long long)s->cel_invalid, s->cel_invalid == 1 ? "rule" : "rules",
+			      s->cel_invalid == 1 ? "it does" : "they do");
 	if (s->findings[KV_SEV_OFF])
 		kv_buf_printf(b, "kvet: %u %s of rules switched off by the configuration\n",
 			      s->findings[KV_SEV_OFF], s->findings[KV_SEV_OFF] == 1 ? "finding" : "findings");

@@ -40,8 +40,9 @@ size_t kv_sb_ext_size(uint32_t tag, const uint32_t *p)
 	case KV_X_LISTKEYS:
 		return 1 + (size_t)p[0];
 	case KV_X_NOT:
-	case KV_X_CEL:
 		return 1;
+	case KV_X_CEL:
+		return 1 + (size_t)p[0] * KV_CEL_WORDS;
 	default:
 		return 0;
 	}
@@ -110,6 +111,14 @@ static bool ext_entry_ok(verifier *v, uint32_t tag, const uint32_t *p)
 		for (size_t i = 1; i < n; i++)
 			if (!str_ok(v, p[i]))
 				return false;
+		return true;
+	case KV_X_CEL:
+		for (size_t i = 0; i < p[0]; i++)
+			for (size_t k = 0; k < KV_CEL_FLAGS; k++) {
+				uint32_t off = p[1 + i * KV_CEL_WORDS + k];
+				if ((k == KV_CEL_RULE || off != KV_SNONE) && !str_ok(v, off))
+					return false;
+			}
 		return true;
 	default:
 		return true;

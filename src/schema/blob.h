@@ -14,7 +14,7 @@
 #include <stdint.h>
 
 #define KV_SB_MAGIC "KVSCHEMA"
-#define KV_SB_VERSION 3u
+#define KV_SB_VERSION 4u
 #define KV_SB_ENDIAN 0x01020304u
 #define KV_SNONE 0xFFFFFFFFu
 
@@ -84,8 +84,14 @@ enum {
 	KV_X_NOT,       /* node */
 	KV_X_LISTKEYS,  /* n, strings */
 	KV_X_DEFAULT,   /* one value of 3 words */
-	KV_X_CEL,       /* number of x-kubernetes-validations rules on this node */
+	KV_X_CEL,       /* n, then n x-kubernetes-validations rules of KV_CEL_WORDS words */
 };
+
+/* One rule: rule, message, messageExpression, fieldPath, reason (strings, or KV_SNONE when
+ * absent), flags. */
+enum { KV_CEL_RULE, KV_CEL_MESSAGE, KV_CEL_MESSAGE_EXPR, KV_CEL_FIELD_PATH, KV_CEL_REASON, KV_CEL_FLAGS,
+       KV_CEL_WORDS };
+enum { KV_CELF_OPTIONAL_OLD_SELF = 1 << 0 };
 
 /* Scalar value encoding in 3 words: type, then payload. */
 enum { KV_XV_NULL, KV_XV_BOOL, KV_XV_INT, KV_XV_NUM, KV_XV_STR };

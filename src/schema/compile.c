@@ -460,6 +460,8 @@ static void limits(compiler *c, const kv_node *s, words *ext)
 	(void)c;
 }
 
+static void cel_rules(compiler *c, words *ext, const kv_node *rules);
+
 static void kubernetes_ext(compiler *c, kv_snode *n, const kv_node *s, words *ext)
 {
 	if (is_true(kv_map_get(s, "x-kubernetes-int-or-string")))
@@ -482,11 +484,46 @@ static void kubernetes_ext(compiler *c, kv_snode *n, const kv_node *s, words *ex
 								       : intern(c, "", 0));
 	}
 	const kv_node *rules = kv_map_get(s, "x-kubernetes-validations");
-	if (rules && rules->type == KV_LIST && rules->len) {
-		wpush(ext, KV_X_CEL);
-		wpush(ext, rules->len);
-		c->cel += rules->len;
+	if (rules && rules->type == KV_LIST && rules->len)
+		cel_rules(c, ext, rules);
+}
+
+static uint32_t opt_string(compiler *c, const kv_node *rule, const char *key)
+{
+	const kv_node *v = kv_map_get(rule, key);
+	return v && v->type == KV_STRING ? intern_node(c, v) : KV_SNONE;
+}
+
+/* x-kubernetes-validations: each rule is kept as text and compiled where it runs; a rule of
+ * the repository's own CRDs that does not compile is reported here, at its line. */
+static void cel_rules(compiler *c, words *ext, const kv_node *rules)
+{
+	size_t at = ext->n;
+	wpush(ext, KV_X_CEL);
+	wpush(ext, 0);
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < rules->len; i++) {
+		const kv_node *r = rules->u.items[i], *text = kv_map_get(r, "rule");
+		if (!text || text->type != KV_STRING) {
+			invalid(c, r, "an x-kubernetes-validations entry needs a rule (a CEL expression)");
+			continue;
+		}
+		if (c->diags)
+			kv_crd_rule_check(c->diags, text, kv_map_get(r, "messageExpression"));
+		wpush(ext, intern_node(c, text));
+		wpush(ext, opt_string(c, r, "message"));
+		wpush(ext, opt_string(c, r, "messageExpression"));
+		wpush(ext, opt_string(c, r, "fieldPath"));
+		wpush(ext, opt_string(c, r, "reason"));
+		const kv_node *opt = kv_map_get(r, "optionalOldSelf");
+		wpush(ext, opt && opt->type == KV_BOOL && opt->u.b ? KV_CELF_OPTIONAL_OLD_SELF : 0);
+		n++;
 	}
+	if (!n)
+		ext->n = at;
+	else
+		ext->v[at + 1] = n;
+	c->cel += n;
 }
 
 static void additional(compiler *c, kv_snode *n, const kv_node *s)

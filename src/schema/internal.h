@@ -73,4 +73,19 @@ pcre2_code *kv_sb_pattern(const kv_schema *s, uint32_t i);
 /* Compiles an RE2-style pattern with PCRE2. On failure, writes the reason to err. */
 pcre2_code *kv_pattern_compile(const char *pattern, size_t len, kv_buf *err);
 
+/* celrules.c: x-kubernetes-validations. */
+typedef struct kv_crd_rules kv_crd_rules;
+typedef enum { KV_CRD_PASS, KV_CRD_FAIL, KV_CRD_ERROR, KV_CRD_TRANSITION, KV_CRD_INVALID } kv_crd_outcome;
+
+/* Reports a rule (and its messageExpression) of a CRD being compiled that does not compile. */
+void kv_crd_rule_check(kv_diags *d, const kv_node *rule, const kv_node *message_expr);
+/* Per-validator state: compiled rules and an evaluation run. budget: steps per rule (0: the
+ * default). */
+kv_crd_rules *kv_crd_rules_new(uint64_t budget);
+void kv_crd_rules_free(kv_crd_rules *cr);
+/* Runs one rule (KV_CEL_WORDS words at rule) on self. FAIL and ERROR put a message in msg;
+ * *at is where to report (the fieldPath's node, or self). */
+kv_crd_outcome kv_crd_rule_eval(kv_crd_rules *cr, const kv_schema *s, const uint32_t *rule, const kv_node *self,
+				kv_buf *msg, const kv_node **at);
+
 #endif

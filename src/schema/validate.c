@@ -42,6 +42,8 @@ struct kv_validator {
 	kv_sref objectmeta;
 	bool has_objectmeta;
 	uint64_t templated;
+	kv_crd_rules *rules; /* created on the first x-kubernetes-validations rule */
+	kv_cel_counts cel;
 };
 
 /* The extension records of one node, gathered in one pass. */
@@ -50,7 +52,7 @@ typedef struct {
 	uint32_t enum_tag;
 	uint64_t minlen, maxlen, minitems, maxitems, minprops, maxprops;
 	bool has_minlen, has_maxlen, has_minitems, has_maxitems, has_minprops, has_maxprops;
-	const uint32_t *allof, *anyof, *oneof;
+	const uint32_t *allof, *anyof, *oneof, *cel;
 } exts;
 
 kv_validator *kv_validator_new(const kv_vopts *o)
@@ -72,6 +74,7 @@ void kv_validator_free(kv_validator *v)
 		return;
 	pcre2_match_data_free(v->md);
 	pcre2_match_context_free(v->mctx);
+	kv_crd_rules_free(v->rules);
 	free(v->segs);
 	kv_buf_free(&v->trial_first);
 	kv_buf_free(&v->path);
@@ -170,6 +173,7 @@ static void gather(const kv_schema *s, const kv_snode *n, exts *e)
 		case KV_X_ONEOF: e->oneof = w; break;
 		case KV_X_NOT: e->not_ = w; break;
 		case KV_X_LISTKEYS: e->listkeys = w; break;
+		case KV_X_CEL: e->cel = w; break;
 		default: break;
 		}
 		w += kv_sb_ext_size(tag, w);
@@ -774,6 +778,42 @@ static void combinators(kv_validator *v, const kv_schema *s, const exts *e, cons
 	v->comb_depth--;
 }
 
+/* The value's x-kubernetes-validations rules, after the value itself validated cleanly as
+ * far as its own node goes (the API server runs them on well-formed values). Inside a trial
+ * of anyOf/oneOf they do not run: they belong to the schema the value is reported against. */
+static void check_rules(kv_validator *v, const kv_schema *s, const uint32_t *w, const kv_node *n)
+{
+	if (v->mute || v->patch)
+		return;
+	if (!v->rules)
+		v->rules = kv_crd_rules_new(v->o.rule_steps);
+	for (uint32_t i = 0; i < w[0]; i++) {
+		const uint32_t *rule = w + 1 + i * KV_CEL_WORDS;
+		kv_buf_truncate(&v->scratch, 0);
+		const kv_node *at;
+		switch (kv_crd_rule_eval(v->rules, s, rule, n, &v->scratch, &at)) {
+		case KV_CRD_PASS: v->cel.evaluated++; break;
+		case KV_CRD_FAIL: {
+			v->cel.evaluated++;
+			/* A fieldPath (".minReplicas") extends the path to the field it names. */
+			const char *fp = rule[KV_CEL_FIELD_PATH] != KV_SNONE && at != n ? sb_str(s, rule[KV_CEL_FIELD_PATH]) : NULL;
+			if (fp)
+				push(v, SEG_FIELD, fp + (*fp == '.'), (uint32_t)strlen(fp + (*fp == '.')), 0);
+			report(v, KV_RULE_SCHEMA_RULE, at, NULL, "%s", kv_buf_cstr(&v->scratch));
+			if (fp)
+				pop(v);
+			break;
+		}
+		case KV_CRD_ERROR:
+			v->cel.evaluated++;
+			report(v, KV_RULE_SCHEMA_RULE_ERROR, at, NULL, "%s", kv_buf_cstr(&v->scratch));
+			break;
+		case KV_CRD_TRANSITION: v->cel.transition++; break;
+		case KV_CRD_INVALID: v->cel.invalid++; break;
+		}
+	}
+}
+
 static void validate_node(kv_validator *v, const kv_schema *s, uint32_t idx, const kv_node *n)
 {
 	if (v->out_of_steps)
@@ -824,6 +864,13 @@ static void validate_node(kv_validator *v, const kv_schema *s, uint32_t idx, con
 	if (e.enm && !(n->type == KV_STRING && sops_value(v, n)))
 		check_enum(v, s, &e, n);
 	combinators(v, s, &e, n);
+	if (e.cel && !v->sops)
+		check_rules(v, s, e.cel, n);
+}
+
+void kv_validator_cel_counts(const kv_validator *v, kv_cel_counts *out)
+{
+	*out = v->cel;
 }
 
 uint64_t kv_validator_templated(const kv_validator *v)
