@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "kvet/arena.h"
+#include "kvet/buf.h"
 
 #define KV_TYPES(X)              \
 	X(NULL, "null")          \
@@ -70,6 +71,11 @@ const char *kv_str(const kv_node *n);
 bool kv_str_eq(const kv_node *n, const char *s);
 /* Deep structural equality; ints and doubles compare by value. */
 bool kv_node_equal(const kv_node *a, const kv_node *b);
+
+/* Appends the path from root to target ("spec.containers[0].image"; "" when they are the
+ * same node, a key node names its entry), found by search: true when target is in root's
+ * tree. Recursion follows the tree, whose depth the loader bounds. */
+bool kv_node_path(const kv_node *root, const kv_node *target, kv_buf *out);
 
 /* Copies a tree into another arena, preserving shared nodes' contents (not their sharing). */
 kv_node *kv_node_clone(kv_arena *a, const kv_node *n);

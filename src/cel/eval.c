@@ -665,13 +665,16 @@ static kv_cel_val membership(frame *f, const kv_cel_node *n, const kv_cel_val *x
 			if (kv_cel_equal(&e, x))
 				return with_src(kv_cel_bool(true), e.src);
 		}
-		return kv_cel_bool(false);
+		return with_src(kv_cel_bool(false), c->src); /* not there: the list is what to look at */
 	}
 	if (c->type == KV_CEL_T_MAP) {
-		kv_cel_val v;
+		kv_cel_val v = {0};
+		bool found;
 		if (c->rep == KV_CEL_REP_LAZY)
-			return kv_cel_bool(x->type == KV_CEL_T_STRING && lazy_find(f, c, x->u.s, x->len, NULL, n));
-		return kv_cel_bool(kv_cel_map_find(c, x, &v));
+			found = x->type == KV_CEL_T_STRING && lazy_find(f, c, x->u.s, x->len, NULL, n);
+		else
+			found = kv_cel_map_find(c, x, &v);
+		return with_src(kv_cel_bool(found), found && v.src ? v.src : c->src);
 	}
 	return err_at(f, KV_CEL_E_NO_OVERLOAD, n, "no matching overload for 'in' applied to (%s, %s)",
 		      type_of(x), type_of(c));

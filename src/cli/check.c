@@ -295,7 +295,9 @@ static int build_policies(const options *o, const kv_config *cfg, kv_source *src
 	};
 	int rc = kv_cli_load_policies(ps, &s, err);
 	free(dir);
-	if (rc != 0 || !kv_policyset_count(ps)) {
+	/* Even without any loaded policy the set stays: the repository's own admission
+	 * policies join it during the check. */
+	if (rc != 0) {
 		kv_policyset_free(ps);
 		ps = NULL;
 	}

@@ -89,32 +89,6 @@ static void bind(kv_policy_runner *r, kv_cel_val *vars, const kv_node *obj, cons
 	vars[V_KVET] = ps->kvet;
 }
 
-/* The path from root to target ("spec.containers[0].image"), found by search; false when
- * target is not in root's tree. Depth is bounded by the loader's nesting limit. */
-static bool path_to(const kv_node *root, const kv_node *target, kv_buf *out)
-{
-	if (root == target)
-		return true;
-	size_t mark = out->len;
-	if (root->type == KV_MAP) {
-		for (uint32_t i = 0; i < root->len; i++) {
-			const kv_pair *p = &root->u.pairs[i];
-			kv_buf_printf(out, "%s%s", mark ? "." : "", p->key->u.s);
-			if (p->key == target || path_to(p->value, target, out))
-				return true;
-			kv_buf_truncate(out, mark);
-		}
-	} else if (root->type == KV_LIST) {
-		for (uint32_t i = 0; i < root->len; i++) {
-			kv_buf_printf(out, "[%u]", i);
-			if (path_to(root->u.items[i], target, out))
-				return true;
-			kv_buf_truncate(out, mark);
-		}
-	}
-	return false;
-}
-
 /* Where a finding about obj goes when nothing more specific is known: metadata.name, else
  * the first key. */
 static const kv_node *default_at(const kv_node *obj)
@@ -138,7 +112,7 @@ static void report_error(kv_policy_runner *r, const kv_policy *p, const char *wh
 	(void)r;
 	const kv_node *at = v->src ? v->src : default_at(obj);
 	kv_buf path = KV_BUF_INIT;
-	path_to(obj, at, &path);
+	kv_node_path(obj, at, &path);
 	if (p->from == ORIGIN_ADMISSION && p->fail_closed && v->u.err->code != KV_CEL_E_NEEDS_CLUSTER)
 		/* failurePolicy: Fail: the API server rejects what it cannot evaluate. */
 		kv_diag_as(d, KV_RULE_POLICY, p->id, p->action_sev, at->line, at->col, kv_buf_cstr(&path), NULL,
@@ -186,7 +160,7 @@ static size_t violation(kv_policy_runner *r, const kv_policy *p, const validatio
 	}
 	for (size_t i = 0; i < n; i++) {
 		kv_buf_truncate(&path, 0);
-		path_to(obj, items[i], &path);
+		kv_node_path(obj, items[i], &path);
 		kv_diag_as(d, KV_RULE_POLICY, p->id, sev, items[i]->line, items[i]->col, kv_buf_cstr(&path),
 			   p->remediation, "%s", kv_buf_cstr(&msg));
 	}

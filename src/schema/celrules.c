@@ -166,6 +166,8 @@ kv_crd_outcome kv_crd_rule_eval(kv_crd_rules *cr, const kv_schema *s, const uint
 		const kv_node *target = field_path(self, sb_str(s, rule[KV_CEL_FIELD_PATH]));
 		if (target)
 			*at = target;
+	} else if (v.type == KV_CEL_T_BOOL && v.src) {
+		*at = v.src; /* the most specific node the rule read */
 	}
 	if (v.type == KV_CEL_T_BOOL && v.u.b)
 		return KV_CRD_PASS;

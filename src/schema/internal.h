@@ -84,7 +84,8 @@ void kv_crd_rule_check(kv_diags *d, const kv_node *rule, const kv_node *message_
 kv_crd_rules *kv_crd_rules_new(uint64_t budget);
 void kv_crd_rules_free(kv_crd_rules *cr);
 /* Runs one rule (KV_CEL_WORDS words at rule) on self. FAIL and ERROR put a message in msg;
- * *at is where to report (the fieldPath's node, or self). */
+ * *at is where to report: the fieldPath's node, else the most specific node the rule read
+ * (within self). */
 kv_crd_outcome kv_crd_rule_eval(kv_crd_rules *cr, const kv_schema *s, const uint32_t *rule, const kv_node *self,
 				kv_buf *msg, const kv_node **at);
 

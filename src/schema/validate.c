@@ -18,7 +18,7 @@
 
 #define MAX_COMBINATOR_DEPTH 64
 
-enum seg_kind { SEG_FIELD, SEG_KEY, SEG_INDEX };
+enum seg_kind { SEG_FIELD, SEG_KEY, SEG_INDEX, SEG_PATH /* a rendered path below the last */ };
 
 typedef struct {
 	const char *s;
@@ -102,6 +102,10 @@ static const char *render_path(kv_validator *v)
 		const seg *s = &v->segs[i];
 		if (s->kind == SEG_INDEX) {
 			kv_buf_printf(b, "[%u]", s->index);
+		} else if (s->kind == SEG_PATH) {
+			if (b->len && s->len && s->s[0] != '[')
+				kv_buf_putc(b, '.');
+			kv_buf_add(b, s->s, s->len);
 		} else if (s->kind == SEG_KEY) {
 			kv_buf_putc(b, '[');
 			kv_buf_add(b, s->s, s->len);
@@ -795,13 +799,16 @@ static void check_rules(kv_validator *v, const kv_schema *s, const uint32_t *w, 
 		case KV_CRD_PASS: v->cel.evaluated++; break;
 		case KV_CRD_FAIL: {
 			v->cel.evaluated++;
-			/* A fieldPath (".minReplicas") extends the path to the field it names. */
-			const char *fp = rule[KV_CEL_FIELD_PATH] != KV_SNONE && at != n ? sb_str(s, rule[KV_CEL_FIELD_PATH]) : NULL;
-			if (fp)
-				push(v, SEG_FIELD, fp + (*fp == '.'), (uint32_t)strlen(fp + (*fp == '.')), 0);
+			/* Reported where the rule points (fieldPath) or the node it read: the path
+			 * goes on below the rule's own field. */
+			kv_buf below = KV_BUF_INIT;
+			bool deeper = at != n && kv_node_path(n, at, &below) && below.len;
+			if (deeper)
+				push(v, SEG_PATH, below.data, (uint32_t)below.len, 0);
 			report(v, KV_RULE_SCHEMA_RULE, at, NULL, "%s", kv_buf_cstr(&v->scratch));
-			if (fp)
+			if (deeper)
 				pop(v);
+			kv_buf_free(&below);
 			break;
 		}
 		case KV_CRD_ERROR:

@@ -135,3 +135,32 @@ kv_node *kv_node_clone(kv_arena *a, const kv_node *n)
 	}
 	return c;
 }
+
+static bool path_from(const kv_node *n, const kv_node *target, kv_buf *out, size_t start)
+{
+	if (n == target)
+		return true;
+	size_t mark = out->len;
+	if (n->type == KV_MAP) {
+		for (uint32_t i = 0; i < n->len; i++) {
+			const kv_pair *p = &n->u.pairs[i];
+			kv_buf_printf(out, "%s%s", mark > start ? "." : "", p->key->u.s);
+			if (p->key == target || path_from(p->value, target, out, start))
+				return true;
+			kv_buf_truncate(out, mark);
+		}
+	} else if (n->type == KV_LIST) {
+		for (uint32_t i = 0; i < n->len; i++) {
+			kv_buf_printf(out, "[%u]", i);
+			if (path_from(n->u.items[i], target, out, start))
+				return true;
+			kv_buf_truncate(out, mark);
+		}
+	}
+	return false;
+}
+
+bool kv_node_path(const kv_node *root, const kv_node *target, kv_buf *out)
+{
+	return path_from(root, target, out, out->len);
+}
