@@ -59,6 +59,8 @@ static const struct {
 	{"type", KV_CEL_T_TYPE}, {"optional_type", KV_CEL_T_OPTIONAL},
 	{"google.protobuf.Duration", KV_CEL_T_DURATION},
 	{"google.protobuf.Timestamp", KV_CEL_T_TIMESTAMP},
+	{"net.IP", KV_CEL_T_IP},
+	{"net.CIDR", KV_CEL_T_CIDR},
 };
 
 static void add_fn(kv_cel_env *env, char style, const kv_cel_fn *fn)

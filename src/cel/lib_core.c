@@ -196,9 +196,7 @@ static kv_cel_val fn_string(kv_cel_call *c)
 		return kv_cel_string(v->u.s, v->len);
 	case KV_CEL_T_DURATION: kv_cel_fmt_duration(&b, v->u.i); break;
 	case KV_CEL_T_TIMESTAMP: kv_cel_fmt_timestamp(&b, v->u.i, v->len); break;
-	case KV_CEL_T_QUANTITY:
-	case KV_CEL_T_URL:
-	case KV_CEL_T_IP:
+	case KV_CEL_T_IP: /* as Kubernetes: ip and cidr have string(), quantity and url do not */
 	case KV_CEL_T_CIDR: {
 		const kv_cel_obj *o = v->u.obj;
 		o->ops->text(&b, o);

@@ -370,7 +370,7 @@ static int run(options *o)
 	kv_check_opts co = {
 		.rules = &cfg.rules,
 		.limits = cfg.limits,
-		.vopts = {NULL, o->allow_unknown || cfg.strict == 0, cfg.validation_steps, cfg.regex_steps},
+		.vopts = {NULL, o->allow_unknown || cfg.strict == 0, cfg.validation_steps, cfg.regex_steps, 0},
 		.jobs = o->jobs ? o->jobs : kv_cpu_count(),
 		.policies = policies,
 		.exempt = &exempt,

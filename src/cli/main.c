@@ -50,7 +50,10 @@ void kv_cli_error(const char *prog, const char *msg)
 	while (*p) {
 		const char *nl = strchr(p, '\n');
 		size_t len = nl ? (size_t)(nl - p) : strlen(p);
-		fprintf(stderr, "%s: error: %.*s\n", prog, (int)len, p);
+		if (len >= 2 && p[0] == ' ' && p[1] == '|')
+			fprintf(stderr, "%.*s\n", (int)len, p); /* a source line or its caret */
+		else
+			fprintf(stderr, "%s: error: %.*s\n", prog, (int)len, p);
 		p += len + (nl ? 1 : 0);
 	}
 }

@@ -54,7 +54,8 @@ cc=${CC:-cc}
 # should the corpus change, the first file of r00 holding a Deployment).
 one_file=$shared/corpus/microservices-demo/kubernetes-manifests/frontend.yaml
 
-# The targets of the issue, for the full v1.35 swagger on a 2-core machine.
+# The targets of the issues, for the full v1.35 swagger on a 2-core machine.
+target_policy_ratio=1.5
 target_docs=30000
 target_ratio=3
 target_rss_mib=45
@@ -163,6 +164,8 @@ run() {
 }
 
 kvet_full() { run kvet-full "$kvet" check -j "$jobs" -s "$spec" "$out/corpus"; }
+# The same without the built-in policy pack: the cost of the policies is the ratio of the two.
+kvet_nopol() { run kvet-nopol "$kvet" check -j "$jobs" -s "$spec" --no-builtin-policies "$out/corpus"; }
 kvet_manifests() {
 	run kvet-manifests "$kvet" check -j "$jobs" -s "$spec" -s "$out/corpus/once" \
 		"$out"/corpus/r[0-9][0-9]
@@ -185,7 +188,7 @@ ratio_median() {
 		awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
 }
 
-for label in kvet-full kvet-manifests yaml-full yaml-manifests kvet-one kvet-start; do
+for label in kvet-full kvet-nopol kvet-manifests yaml-full yaml-manifests kvet-one kvet-start; do
 	rm -f "$out/$label.runs" "$out/$label.out"
 done
 
@@ -204,6 +207,7 @@ echo "bench: $runs runs per mix, -j $jobs ..."
 i=0
 while [ "$i" -lt "$runs" ]; do
 	kvet_full
+	kvet_nopol
 	yaml_full
 	kvet_manifests
 	yaml_manifests
@@ -274,6 +278,13 @@ echo "  mix         wall s    docs/s    MB/s   CPU s  docs/CPU-s  libyaml CPU s 
 full_docs_s='' full_ratio='' full_rss='' manifests_docs_s='' manifests_ratio='' manifests_rss=''
 figures full "$full_docs" "$full_bytes"
 figures manifests "$manifests_docs" "$manifests_bytes"
+policy_ratio=$(ratio_median kvet-full kvet-nopol)
+nopol_wall=$(pct kvet-nopol 1)
+policy_count=$("$kvet" policy list 2>/dev/null | wc -l)
+echo
+echo "policies: the full mix with the built-in pack ($policy_count policies) against --no-builtin-policies:"
+echo "  wall median without $(calc %.3f "w / 1e6" w="$nopol_wall") s, with $(calc %.3f "w / 1e6" w="$(pct kvet-full 1)") s;" \
+	"CPU ratio (median of side-by-side runs) $(calc %.2f r r="$policy_ratio")x"
 lat_med=$(pct kvet-one 1 50)
 lat_p90=$(pct kvet-one 1 90)
 lat_ms=$(calc %.1f "u / 1000" u="$lat_med")
@@ -296,3 +307,5 @@ printf '  %-31s %-18s %-18s\n' "peak RSS <= $target_rss_mib MiB" \
 	"$manifests_rss MiB $(verdict "$manifests_rss" '<=' $target_rss_mib)"
 printf '  %-31s %-18s\n' "single file <= $target_ms ms (median)" \
 	"$lat_ms ms $(verdict "$lat_ms" '<=' $target_ms)"
+printf '  %-31s %-18s\n' "policies CPU <= ${target_policy_ratio}x" \
+	"$(calc %.2f r r="$policy_ratio")x $(verdict "$policy_ratio" '<=' $target_policy_ratio)"

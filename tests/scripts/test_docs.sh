@@ -1,6 +1,6 @@
 #!/bin/sh
-# README.md must stay true to the code: every rule id, every `kvet check` and `kvet schemas`
-# option, and every configuration key the binary knows is documented there.
+# README.md must stay true to the code: every rule id, every option of every subcommand, and
+# every configuration key the binary knows is documented there.
 . tests/scripts/lib.sh
 readme="$ROOT/README.md"
 
@@ -8,7 +8,7 @@ for rule in $("$KVET" rules | awk '{print $1}'); do
 	grep -qF "\`$rule\`" "$readme" && ok || bad "README does not document rule $rule"
 done
 
-for cmd in check schemas; do
+for cmd in check schemas policy cel; do
 	for opt in $("$KVET" $cmd --help | grep -oE -- '--[a-z][a-z-]+' | sort -u); do
 		grep -qF -- "$opt" "$readme" && ok || bad "README does not document kvet $cmd $opt"
 	done

@@ -88,6 +88,8 @@ static void test_every_key(void)
 		  "  yaml/duplicate-key: off\n"
 		  "  k8s/enum: \"off\"\n"
 		  "  source/symlink: error\n"
+		  "  \"pss-restricted/*\": error\n"
+		  "  bp/replicas: off\n"
 		  "failOn: warning\n"
 		  "strict: true\n"
 		  "schemaURL: \"https://example.com/{version}/{kind}.json\"\n"
@@ -97,7 +99,15 @@ static void test_every_key(void)
 		  "  aliasNodes: 5000\n"
 		  "  documents: 100\n"
 		  "  validationSteps: 1000000\n"
-		  "  regexSteps: 5000\n");
+		  "  regexSteps: 5000\n"
+		  "policies: [policies/, extra.yaml]\n"
+		  "builtinPolicies: false\n"
+		  "podSecurityVersion: v1.30\n"
+		  "exemptions:\n"
+		  "  - rule: bp/image-tag\n"
+		  "    path: legacy/**\n"
+		  "    object: {kind: Deployment, name: old}\n"
+		  "    reason: vendor chart\n");
 	CHECK_INT(p.rc, 0);
 	CHECK_STR(kv_buf_cstr(&p.err), "");
 	CHECK_STR(p.c.kubernetes_version, "1.35.0");
@@ -127,6 +137,27 @@ static void test_every_key(void)
 	CHECK_INT(p.c.limits.documents, 100);
 	CHECK(p.c.validation_steps == 1000000);
 	CHECK_INT(p.c.regex_steps, 5000);
+	/* Ids that are not kvet's rules are policies', resolved once policies are loaded. */
+	CHECK_INT(p.c.npolicy_rules, 2);
+	if (p.c.npolicy_rules == 2) {
+		CHECK_STR(p.c.policy_rules[0].pattern, "pss-restricted/*");
+		CHECK_INT(p.c.policy_rules[0].severity, KV_SEV_ERROR);
+		CHECK_INT(p.c.policy_rules[0].line, 13);
+		CHECK_STR(p.c.policy_rules[1].pattern, "bp/replicas");
+		CHECK_INT(p.c.policy_rules[1].severity, KV_SEV_OFF);
+	}
+	CHECK_INT(p.c.npolicies, 2);
+	CHECK_INT(p.c.builtin_policies, 0);
+	CHECK_STR(p.c.pod_security_version, "v1.30");
+	CHECK_INT(p.c.nexemptions, 1);
+	if (p.c.nexemptions == 1) {
+		CHECK_STR(p.c.exemptions[0].rule, "bp/image-tag");
+		CHECK_STR(p.c.exemptions[0].path, "legacy/**");
+		CHECK_STR(p.c.exemptions[0].kind, "Deployment");
+		CHECK_STR(p.c.exemptions[0].ns, "");
+		CHECK_STR(p.c.exemptions[0].name, "old");
+		CHECK_STR(p.c.exemptions[0].reason, "vendor chart");
+	}
 	done(&p);
 }
 
@@ -183,10 +214,11 @@ static const struct {
 } bad_cases[] = {
 	{"strict: true\nfoo: 1\n",
 	 ".kvet.yaml:2:1: unknown key \"foo\" (known: kubernetesVersion, schemas, exclude, rules, "
-	 "failOn, strict, schemaURL, limits)"},
+	 "failOn, strict, schemaURL, limits, policies, builtinPolicies, podSecurityVersion, exemptions)"},
 	{"# settings\n\n   kubernetesversion: \"1.35.0\"\n",
 	 ".kvet.yaml:3:4: unknown key \"kubernetesversion\" (known: kubernetesVersion, schemas, "
-	 "exclude, rules, failOn, strict, schemaURL, limits)"},
+	 "exclude, rules, failOn, strict, schemaURL, limits, policies, builtinPolicies, "
+	 "podSecurityVersion, exemptions)"},
 	{"limits:\n  fileSize: 1\n  sizeLimit: 2\n",
 	 ".kvet.yaml:3:3: unknown key limits.sizeLimit (fileSize, depth, aliasNodes, documents, "
 	 "validationSteps, regexSteps)"},
@@ -206,7 +238,19 @@ static const struct {
 	{"schemaURL: 1\n", ".kvet.yaml:1:12: schemaURL must be a string, not an integer"},
 	{"rules: [a]\n",
 	 ".kvet.yaml:1:8: rules must map rule ids to severities (error, warning, info, off)"},
-	{"rules:\n  nope/x: error\n", ".kvet.yaml:2:3: unknown rule \"nope/x\" (kvet rules lists them)"},
+	{"rules:\n  nope/x: loud\n", ".kvet.yaml:2:11: a severity is one of error, warning, info, off"},
+	{"policies: policies/\n", ".kvet.yaml:1:11: policies must be a list of strings"},
+	{"builtinPolicies: \"no\"\n", ".kvet.yaml:1:18: builtinPolicies must be true or false"},
+	{"podSecurityVersion: v2.1\n",
+	 ".kvet.yaml:1:21: podSecurityVersion is latest or a Kubernetes release such as v1.30"},
+	{"exemptions: {rule: x}\n", ".kvet.yaml:1:13: exemptions must be a list"},
+	{"exemptions:\n  - rule: bp/x\n",
+	 ".kvet.yaml:2:5: an exemption needs a reason: it is shown with every finding it suppresses"},
+	{"exemptions:\n  - {reason: r, objekt: {}}\n",
+	 ".kvet.yaml:2:17: unknown key \"objekt\" in an exemption (rule, path, object, reason)\n"
+	 ".kvet.yaml:2:5: an exemption needs the rule (or policy) id it exempts from (globs allowed)"},
+	{"exemptions:\n  - {rule: x, reason: r, object: web}\n",
+	 ".kvet.yaml:2:34: exemptions: object is a map of kind, namespace and name"},
 	{"rules:\n  yaml/key: loud\n", ".kvet.yaml:2:13: a severity is one of error, warning, info, off"},
 	{"rules:\n  yaml/key: Error\n", ".kvet.yaml:2:13: a severity is one of error, warning, info, off"},
 	{"rules:\n  yaml/key: on\n", ".kvet.yaml:2:13: a severity is one of error, warning, info, off"},

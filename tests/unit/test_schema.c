@@ -68,7 +68,7 @@ static void validate_with(kv_schema *s, const char *obj, kv_buf *rules, uint64_t
 	kv_diags_init(&d, NULL, 0);
 	kv_loader *l = kv_loader_new(obj, strlen(obj), KV_SYNTAX_YAML, &lim, &d);
 	kv_doc dd;
-	kv_vopts vo = {set, false, steps, 0};
+	kv_vopts vo = {set, false, steps, 0, 0};
 	kv_validator *v = kv_validator_new(&vo);
 	kv_sref ref;
 	if (kv_loader_next(l, a, &dd) == 1 && kv_schemaset_find(set, "example.io", "v1", "Thing", &ref))
