@@ -407,6 +407,19 @@ static const char *suggest_fn(compiler *c, const char *name, char style)
 
 /* Binds a call to its group, checks that some entry takes this many arguments, and runs
  * the entries' prepare hooks on the argument nodes. */
+/* Where a call's name starts: a method's position is its '.'. */
+static uint32_t name_pos(compiler *c, const kv_cel_node *n)
+{
+	uint32_t pos = n->pos;
+	const char *src = c->prog->src;
+	if (n->kind == KV_CEL_MCALL && src[pos] == '.') {
+		pos++;
+		while (src[pos] == ' ' || src[pos] == '\t' || src[pos] == '\n' || src[pos] == '\r')
+			pos++;
+	}
+	return pos;
+}
+
 static void bind_call(compiler *c, kv_cel_node *n, const char *name, char style)
 {
 	size_t count;
@@ -419,13 +432,14 @@ static void bind_call(compiler *c, kv_cel_node *n, const char *name, char style)
 		}
 		const char *s = suggest_fn(c, name, style);
 		const char *what = style == 'm' ? "method" : "function";
+		uint32_t at = name_pos(c, n);
 		if (s)
-			fail(c, n->pos, "unknown %s '%s'; did you mean '%s'?", what, name, s);
+			fail(c, at, "unknown %s '%s'; did you mean '%s'?", what, name, s);
 		else if (group_of(c->env, style == 'm' ? 'g' : 'm', name, &count, &index))
-			fail(c, n->pos, "'%s' is called as %s", name,
+			fail(c, at, "'%s' is called as %s", name,
 			     style == 'm' ? "a function: name(x)" : "a method: x.name()");
 		else
-			fail(c, n->pos, "unknown %s '%s'", what, name);
+			fail(c, at, "unknown %s '%s'", what, name);
 		return;
 	}
 	n->ref = index;
@@ -434,7 +448,7 @@ static void bind_call(compiler *c, kv_cel_node *n, const char *name, char style)
 		arity = arity || (n->nkids >= fns[i]->min && n->nkids <= fns[i]->max);
 	if (!arity && !c->env->lenient) {
 		unsigned shown = style == 'm' ? n->nkids - 1 : n->nkids;
-		fail(c, n->pos, "'%s' does not take %u argument%s", name, shown, shown == 1 ? "" : "s");
+		fail(c, name_pos(c, n), "'%s' does not take %u argument%s", name, shown, shown == 1 ? "" : "s");
 		return;
 	}
 	for (size_t i = 0; i < count; i++) {
