@@ -106,6 +106,11 @@ size_t kv_policy_check(kv_policy_runner *r, const kv_node *obj, const kv_objtype
 size_t kv_policy_check_one(kv_policy_runner *r, const kv_policy *p, const kv_node *obj,
 			   const kv_objtype *t, kv_diags *d, bool *matched);
 
+/* Evaluates as if the set were made for these versions (either may be NULL: the set's own);
+ * both NULL restores the set's. For policy tests. */
+void kv_policy_runner_versions(kv_policy_runner *r, const char *kubernetes_version,
+			       const char *pod_security_version);
+
 /* The pod spec of a workload (Pod, Deployment, ReplicaSet, StatefulSet, DaemonSet, Job,
  * CronJob, ReplicationController, PodTemplate), or NULL. Borrowed from obj. */
 const kv_node *kv_policy_pod_spec(const kv_node *obj, const char *kind);

@@ -243,7 +243,10 @@ static void run_case(tester *t, const char *path, const kv_node *c, const kv_pol
 	kv_diags d;
 	kv_diags_init(&d, NULL, 0);
 	bool bad_type;
+	kv_policy_runner_versions(r, kv_str(kv_map_get(c, "kubernetesVersion")),
+				  kv_str(kv_map_get(c, "podSecurityVersion")));
 	expectation got = outcome(t, p, r, obj, &d, &bad_type);
+	kv_policy_runner_versions(r, NULL, NULL);
 	kv_buf why = KV_BUF_INIT;
 	if (bad_type)
 		kv_buf_puts(&why, "the object needs apiVersion and kind");

@@ -134,6 +134,12 @@ struct kv_policyset {
 	size_t nparams, capparams;
 };
 
+/* set.c */
+#define KV_POLICY_LATEST_MINOR 35
+int kv_policy_minor_of(const char *v);
+void kv_policy_minors(const char *k8s, const char *pss, int *k8s_minor, int *pss_minor);
+kv_cel_val kv_policy_kvet_var(kv_arena *arena, int k8s_minor, int pss_minor);
+
 /* vap.c */
 const char *kv_policy_resource_of(const kv_policyset *ps, const char *group, const char *kind, char *buf,
 				  size_t size);

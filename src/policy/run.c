@@ -15,6 +15,9 @@ struct kv_policy_runner {
 	kv_cel_run *run;
 	kv_arena *arena; /* per object: the request map */
 	kv_cel_err authz;
+	kv_arena *varena; /* the versions override */
+	kv_cel_val kvet;
+	bool versions;
 };
 
 kv_policy_runner *kv_policy_runner_new(const kv_policyset *ps)
@@ -35,6 +38,7 @@ void kv_policy_runner_free(kv_policy_runner *r)
 		return;
 	kv_cel_run_free(r->run);
 	kv_arena_free(r->arena);
+	kv_arena_free(r->varena);
 	free(r);
 }
 
@@ -86,7 +90,7 @@ static void bind(kv_policy_runner *r, kv_cel_val *vars, const kv_node *obj, cons
 	vars[V_AUTHORIZER] = (kv_cel_val){.type = KV_CEL_T_ERROR, .u.err = &r->authz};
 	const kv_node *pod = kv_policy_pod_spec(obj, t->kind);
 	vars[V_POD_SPEC] = pod ? kv_cel_from_node(pod) : kv_cel_null();
-	vars[V_KVET] = ps->kvet;
+	vars[V_KVET] = r->versions ? r->kvet : ps->kvet;
 }
 
 /* Where a finding about obj goes when nothing more specific is known: metadata.name, else
@@ -290,4 +294,24 @@ size_t kv_policy_check_one(kv_policy_runner *r, const kv_policy *p, const kv_nod
 	kv_cel_val vars[V_COUNT];
 	bind(r, vars, obj, t);
 	return check_policy(r, p, vars, obj, d);
+}
+
+void kv_policy_runner_versions(kv_policy_runner *r, const char *kubernetes_version,
+			       const char *pod_security_version)
+{
+	if (!kubernetes_version && !pod_security_version) {
+		r->versions = false;
+		return;
+	}
+	if (!r->varena)
+		r->varena = kv_arena_new();
+	kv_arena_reset(r->varena);
+	int k8s, pss;
+	kv_policy_minors(kubernetes_version, pod_security_version, &k8s, &pss);
+	if (!kubernetes_version)
+		k8s = r->ps->k8s_minor;
+	if (!pod_security_version)
+		pss = r->ps->pss_minor;
+	r->kvet = kv_policy_kvet_var(r->varena, k8s, pss);
+	r->versions = true;
 }

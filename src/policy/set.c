@@ -27,7 +27,7 @@ static const char *const var_names[V_COUNT] = {
 };
 
 /* "v1.35.0", "1.35" -> 35; -1 when it is not a 1.x version. */
-static int minor_of(const char *v)
+int kv_policy_minor_of(const char *v)
 {
 	if (!v)
 		return -1;
@@ -39,22 +39,31 @@ static int minor_of(const char *v)
 	return minor;
 }
 
-/* kvet: {kubernetesVersion: "1.35", kubernetesMinor: 35, podSecurityMinor: 35}. */
-static void build_kvet_var(kv_policyset *ps)
+/* kvet: {kubernetesVersion: "1.35", kubernetesMinor: 35, podSecurityMinor: 35}, in arena. */
+kv_cel_val kv_policy_kvet_var(kv_arena *arena, int k8s_minor, int pss_minor)
 {
-	kv_cel_val *m = kv_arena_alloc(ps->arena, sizeof *m * 6);
-	char *v = kv_arena_alloc(ps->arena, 16);
-	snprintf(v, 16, "1.%d", ps->k8s_minor);
+	kv_cel_val *m = kv_arena_alloc(arena, sizeof *m * 6);
+	char *v = kv_arena_alloc(arena, 16);
+	snprintf(v, 16, "1.%d", k8s_minor);
 	m[0] = kv_cel_string("kubernetesVersion", 17);
 	m[1] = kv_cel_string(v, strlen(v));
 	m[2] = kv_cel_string("kubernetesMinor", 15);
-	m[3] = kv_cel_int(ps->k8s_minor);
+	m[3] = kv_cel_int(k8s_minor);
 	m[4] = kv_cel_string("podSecurityMinor", 16);
-	m[5] = kv_cel_int(ps->pss_minor);
-	ps->kvet = kv_cel_map(m, 3);
+	m[5] = kv_cel_int(pss_minor);
+	return kv_cel_map(m, 3);
 }
 
-#define LATEST_MINOR 35
+/* The minors for a kubernetesVersion and a podSecurityVersion: defaults for unset ones. */
+void kv_policy_minors(const char *k8s, const char *pss, int *k8s_minor, int *pss_minor)
+{
+	*k8s_minor = kv_policy_minor_of(k8s);
+	if (*k8s_minor < 0)
+		*k8s_minor = KV_POLICY_LATEST_MINOR;
+	*pss_minor = !pss || strcmp(pss, "latest") == 0 ? 1000 : kv_policy_minor_of(pss);
+	if (*pss_minor < 0)
+		*pss_minor = 1000;
+}
 
 kv_policyset *kv_policyset_new(const kv_policy_opts *o)
 {
@@ -68,14 +77,8 @@ kv_policyset *kv_policyset_new(const kv_policy_opts *o)
 		kv_cel_env_var(ps->env, var_names[i]);
 	for (int i = 0; i < V_ADMISSION_COUNT; i++)
 		kv_cel_env_var(ps->admission_env, var_names[i]);
-	ps->k8s_minor = minor_of(o->kubernetes_version);
-	if (ps->k8s_minor < 0)
-		ps->k8s_minor = LATEST_MINOR;
-	const char *pss = o->pod_security_version;
-	ps->pss_minor = !pss || strcmp(pss, "latest") == 0 ? 1000 : minor_of(pss);
-	if (ps->pss_minor < 0)
-		ps->pss_minor = 1000;
-	build_kvet_var(ps);
+	kv_policy_minors(o->kubernetes_version, o->pod_security_version, &ps->k8s_minor, &ps->pss_minor);
+	ps->kvet = kv_policy_kvet_var(ps->arena, ps->k8s_minor, ps->pss_minor);
 	return ps;
 }
 
