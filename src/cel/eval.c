@@ -458,6 +458,8 @@ static kv_cel_val logical(frame *f, const kv_cel_node *n)
 	kv_cel_val r = eval(f, n->kids[1]);
 	if (r.type == KV_CEL_T_BOOL && r.u.b == decisive)
 		return r;
+	/* Neither side decides: the result is located where the left side read (policy authors
+	 * put the most specific test first). */
 	if (l.type == KV_CEL_T_BOOL && r.type == KV_CEL_T_BOOL)
 		return with_src(l, r.src);
 	if (is_error(&l))
@@ -662,8 +664,8 @@ static kv_cel_val membership(frame *f, const kv_cel_node *n, const kv_cel_val *x
 			return kv_cel_budget_error(f->r, n->pos);
 		for (size_t i = 0; i < len; i++) {
 			kv_cel_val e = kv_cel_list_at(c, i);
-			if (kv_cel_equal(&e, x))
-				return with_src(kv_cel_bool(true), e.src);
+			if (kv_cel_equal(&e, x)) /* the value looked for is the subject, not the table */
+				return with_src(kv_cel_bool(true), x->src ? x->src : e.src);
 		}
 		return with_src(kv_cel_bool(false), c->src); /* not there: the list is what to look at */
 	}

@@ -116,7 +116,8 @@ static void report_error(kv_policy_runner *r, const kv_policy *p, const char *wh
 	(void)r;
 	const kv_node *at = v->src ? v->src : default_at(obj);
 	kv_buf path = KV_BUF_INIT;
-	kv_node_path(obj, at, &path);
+	if (!kv_node_path(obj, at, &path))
+		at = default_at(obj);
 	if (p->from == ORIGIN_ADMISSION && p->fail_closed && v->u.err->code != KV_CEL_E_NEEDS_CLUSTER)
 		/* failurePolicy: Fail: the API server rejects what it cannot evaluate. */
 		kv_diag_as(d, KV_RULE_POLICY, p->id, p->action_sev, at->line, at->col, kv_buf_cstr(&path), NULL,
@@ -164,7 +165,9 @@ static size_t violation(kv_policy_runner *r, const kv_policy *p, const validatio
 	}
 	for (size_t i = 0; i < n; i++) {
 		kv_buf_truncate(&path, 0);
-		kv_node_path(obj, items[i], &path);
+		/* A node of another document (params, a namespace) is no place for the finding. */
+		if (!kv_node_path(obj, items[i], &path))
+			items[i] = default_at(obj);
 		kv_diag_as(d, KV_RULE_POLICY, p->id, sev, items[i]->line, items[i]->col, kv_buf_cstr(&path),
 			   p->remediation, "%s", kv_buf_cstr(&msg));
 	}
@@ -173,16 +176,19 @@ static size_t violation(kv_policy_runner *r, const kv_policy *p, const validatio
 	return n;
 }
 
-/* Evaluates one policy with the parameters in vars; returns its violations. */
+/* Evaluates one policy with the parameters in vars; returns its violations. *applied is
+ * false when a matchCondition turned it away. */
 static size_t evaluate(kv_policy_runner *r, const kv_policy *p, kv_cel_val *vars, const kv_node *obj,
-		       kv_diags *d)
+		       kv_diags *d, bool *applied)
 {
 	vars[V_VARIABLES] = kv_cel_lazy_map(&p->lazy);
 	kv_cel_run_reset(r->run);
 	for (size_t i = 0; i < p->nconditions; i++) {
 		kv_cel_val c = eval(r, p->conditions[i].prog, vars);
-		if (c.type == KV_CEL_T_BOOL && !c.u.b)
+		if (c.type == KV_CEL_T_BOOL && !c.u.b) {
+			*applied = false;
 			return 0;
+		}
 		if (c.type != KV_CEL_T_BOOL) {
 			char what[160];
 			snprintf(what, sizeof what, "matchCondition %s", p->conditions[i].name);
@@ -238,11 +244,12 @@ static bool param_kind_is(const kv_policy *p, const kv_node *param)
 /* Evaluates a policy once, or once per parameter object of an admission binding: the API
  * server denies when any of them denies. */
 static size_t check_policy(kv_policy_runner *r, const kv_policy *p, kv_cel_val *vars, const kv_node *obj,
-			   kv_diags *d)
+			   kv_diags *d, bool *applied)
 {
+	*applied = true;
 	if (!p->param_kind) {
 		vars[V_PARAMS] = p->params ? kv_cel_from_node(p->params) : kv_cel_null();
-		return evaluate(r, p, vars, obj, d);
+		return evaluate(r, p, vars, obj, d, applied);
 	}
 	size_t violations = 0, found = 0;
 	for (size_t i = 0; i < r->ps->nparams; i++) {
@@ -251,7 +258,7 @@ static size_t check_policy(kv_policy_runner *r, const kv_policy *p, kv_cel_val *
 			continue;
 		found++;
 		vars[V_PARAMS] = kv_cel_from_node(param);
-		violations += evaluate(r, p, vars, obj, d);
+		violations += evaluate(r, p, vars, obj, d, applied);
 	}
 	if (!found && p->param_deny) {
 		const kv_node *at = default_at(obj);
@@ -280,7 +287,8 @@ size_t kv_policy_check(kv_policy_runner *r, const kv_node *obj, const kv_objtype
 			bind(r, vars, obj, t);
 			bound = true;
 		}
-		violations += check_policy(r, p, vars, obj, d);
+		bool applied;
+		violations += check_policy(r, p, vars, obj, d, &applied);
 	}
 	return violations;
 }
@@ -293,7 +301,8 @@ size_t kv_policy_check_one(kv_policy_runner *r, const kv_policy *p, const kv_nod
 		return 0;
 	kv_cel_val vars[V_COUNT];
 	bind(r, vars, obj, t);
-	return check_policy(r, p, vars, obj, d);
+	size_t n = check_policy(r, p, vars, obj, d, matched);
+	return n;
 }
 
 void kv_policy_runner_versions(kv_policy_runner *r, const char *kubernetes_version,

@@ -262,6 +262,12 @@ void kv_policy_explain(const kv_policy *p, kv_buf *out)
 			      p->labels.n == 1 ? "" : "s");
 	for (size_t i = 0; i < p->nconditions; i++)
 		kv_buf_printf(out, "  when %s: %s\n", p->conditions[i].name, p->conditions[i].text);
+	if (p->params) {
+		kv_cel_val params = kv_cel_from_node(p->params);
+		kv_buf_puts(out, "\nparams: ");
+		kv_cel_val_json(out, &params);
+		kv_buf_putc(out, '\n');
+	}
 	if (p->nvariables)
 		kv_buf_puts(out, "\nvariables:\n");
 	for (size_t i = 0; i < p->nvariables; i++)
