@@ -23,6 +23,7 @@ typedef struct {
 typedef struct {
 	const kv_exempt_rules *rules;
 	const char *path;   /* the file's path as reported */
+	const char *rel;    /* and relative to the project root (exclusions' base); may be NULL */
 	const kv_node *obj; /* the object being checked, or NULL */
 	char reason[512];   /* the last reason returned: valid until the next call */
 } kv_exempt_ctx;

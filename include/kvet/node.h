@@ -77,6 +77,10 @@ bool kv_node_equal(const kv_node *a, const kv_node *b);
  * tree. Recursion follows the tree, whose depth the loader bounds. */
 bool kv_node_path(const kv_node *root, const kv_node *target, kv_buf *out);
 
+/* The key whose value is target, searched in root's tree; NULL for the root itself and for
+ * list items. A finding about a whole map or list reads best at its key ("resources:"). */
+const kv_node *kv_node_key_of(const kv_node *root, const kv_node *target);
+
 /* Copies a tree into another arena, preserving shared nodes' contents (not their sharing). */
 kv_node *kv_node_clone(kv_arena *a, const kv_node *n);
 

@@ -134,6 +134,7 @@ static void diags_init(run *r, kv_diags *d, uint32_t file, kv_exempt_ctx *ex)
 	ex->rules = r->o->exempt;
 	ex->path = file < r->nfiles ? kv_source_entry(r->src, file)->display
 				    : kv_source_note(r->src, file - r->nfiles)->path;
+	ex->rel = file < r->nfiles ? kv_source_entry(r->src, file)->rel : NULL;
 	d->exempt = kv_exempt_check;
 	d->exempt_ud = ex;
 }

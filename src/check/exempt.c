@@ -35,7 +35,8 @@ static const char *configured(kv_exempt_ctx *c, const kv_finding *f)
 		const kv_exemption *e = &c->rules->entries[i];
 		if (!kv_exempt_id_match(e->rule, kv_finding_rule(f)))
 			continue;
-		if (*e->path && !(c->path && kv_glob_match(e->path, c->path)))
+		if (*e->path && !(c->path && kv_glob_match(e->path, c->path)) &&
+		    !(c->rel && kv_glob_match(e->path, c->rel)))
 			continue;
 		if (!field_match(e->kind, f->kind) || !field_match(e->ns, f->ns) || !field_match(e->name, f->name))
 			continue;

@@ -124,6 +124,32 @@ static int add_revision(kv_policyset *ps, kv_source *src, const char *path, kv_b
 	return rc;
 }
 
+/* The rule or policy id closest to a mistyped one, or NULL. */
+static const char *closest_id(const kv_policyset *ps, const char *typo)
+{
+	const char *best = NULL;
+	unsigned best_d = 3;
+	size_t n = strlen(typo);
+	for (int i = 0; i < KV_RULE_COUNT; i++) {
+		const char *id = kv_rule_name((kv_rule)i);
+		unsigned d = kv_edit_distance(typo, n, id, strlen(id), 2);
+		if (d < best_d) {
+			best_d = d;
+			best = id;
+		}
+	}
+	for (size_t i = 0; i < kv_policyset_count(ps); i++) {
+		kv_policy_info in;
+		kv_policy_describe(kv_policyset_at(ps, i), &in);
+		unsigned d = kv_edit_distance(typo, n, in.id, strlen(in.id), 2);
+		if (d < best_d) {
+			best_d = d;
+			best = in.id;
+		}
+	}
+	return best;
+}
+
 int kv_cli_load_policies(kv_policyset *ps, const kv_cli_policy_src *s, kv_buf *err)
 {
 	int rc = 0;
@@ -150,8 +176,13 @@ int kv_cli_load_policies(kv_policyset *ps, const kv_cli_policy_src *s, kv_buf *e
 	for (size_t i = 0; s->cfg && i < s->cfg->npolicy_rules; i++) {
 		const kv_policy_rule *r = &s->cfg->policy_rules[i];
 		if (kv_policyset_set_severity(ps, r->pattern, r->severity) == 0) {
-			kv_buf_printf(err, "%s:%u:%u: rules: \"%s\" names no rule or policy (kvet rules, kvet policy list)\n",
-				      s->cfg->path ? s->cfg->path : ".kvet.yaml", r->line, r->col, r->pattern);
+			const char *near = closest_id(ps, r->pattern);
+			kv_buf_printf(err, "%s:%u:%u: rules: \"%s\" names no rule or policy", s->cfg->path ? s->cfg->path : ".kvet.yaml",
+				      r->line, r->col, r->pattern);
+			if (near)
+				kv_buf_printf(err, "; did you mean %s?\n", near);
+			else
+				kv_buf_puts(err, " (kvet rules, kvet policy list)\n");
 			rc = -1;
 		}
 	}

@@ -219,15 +219,16 @@ const kv_node *kv_policyset_namespace(const kv_policyset *ps, const char *name)
  * they match no `namespaces` list, and no exclusion removes them. */
 static bool namespace_match(const kv_policyset *ps, const kv_policy *p, const kv_node *obj, const kv_objtype *t)
 {
-	const char *ns = kv_str(kv_map_get(kv_map_get(obj, "metadata"), "namespace"));
+	bool cluster = t->scope == KV_SCOPE_CLUSTER || (t->scope == KV_SCOPE_UNKNOWN &&
+							 kv_k8s_builtin_scope(t->group, t->kind) == KV_SCOPE_CLUSTER);
+	/* A cluster-scoped object has no namespace, whatever it writes (k8s/cluster-scoped-namespace). */
+	const char *ns = cluster ? NULL : kv_str(kv_map_get(kv_map_get(obj, "metadata"), "namespace"));
 	if (p->nnamespaces && (!ns || !in_list(p->namespaces, p->nnamespaces, ns)))
 		return false;
 	if (p->nexcluded && ns && in_list(p->excluded, p->nexcluded, ns))
 		return false;
 	/* namespaceSelector: cluster-scoped objects pass; a namespaced object that names no
 	 * namespace cannot be placed, so it does not match. */
-	bool cluster = t->scope == KV_SCOPE_CLUSTER || (t->scope == KV_SCOPE_UNKNOWN &&
-							 kv_k8s_builtin_scope(t->group, t->kind) == KV_SCOPE_CLUSTER);
 	if (p->ns_labels.present && p->ns_labels.n && !cluster) {
 		const kv_node *nso = kv_policyset_namespace(ps, ns);
 		if (!ns || !selector_matches(&p->ns_labels, nso ? labels_of(nso) : NULL, ns))

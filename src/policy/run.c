@@ -93,6 +93,16 @@ static void bind(kv_policy_runner *r, kv_cel_val *vars, const kv_node *obj, cons
 	vars[V_KVET] = r->versions ? r->kvet : ps->kvet;
 }
 
+/* Where to point for node n of obj: a map or list at its key ("resources:"), not at its
+ * first entry. */
+static const kv_node *place(const kv_node *obj, const kv_node *n)
+{
+	if (n->type != KV_MAP && n->type != KV_LIST)
+		return n;
+	const kv_node *key = kv_node_key_of(obj, n);
+	return key ? key : n;
+}
+
 /* Where a finding about obj goes when nothing more specific is known: metadata.name, else
  * the first key. */
 static const kv_node *default_at(const kv_node *obj)
@@ -118,6 +128,7 @@ static void report_error(kv_policy_runner *r, const kv_policy *p, const char *wh
 	kv_buf path = KV_BUF_INIT;
 	if (!kv_node_path(obj, at, &path))
 		at = default_at(obj);
+	at = place(obj, at);
 	if (p->from == ORIGIN_ADMISSION && p->fail_closed && v->u.err->code != KV_CEL_E_NEEDS_CLUSTER)
 		/* failurePolicy: Fail: the API server rejects what it cannot evaluate. */
 		kv_diag_as(d, KV_RULE_POLICY, p->id, p->action_sev, at->line, at->col, kv_buf_cstr(&path), NULL,
@@ -168,7 +179,8 @@ static size_t violation(kv_policy_runner *r, const kv_policy *p, const validatio
 		/* A node of another document (params, a namespace) is no place for the finding. */
 		if (!kv_node_path(obj, items[i], &path))
 			items[i] = default_at(obj);
-		kv_diag_as(d, KV_RULE_POLICY, p->id, sev, items[i]->line, items[i]->col, kv_buf_cstr(&path),
+		const kv_node *pt = place(obj, items[i]);
+		kv_diag_as(d, KV_RULE_POLICY, p->id, sev, pt->line, pt->col, kv_buf_cstr(&path),
 			   p->remediation, "%s", kv_buf_cstr(&msg));
 	}
 	kv_buf_free(&msg);

@@ -238,6 +238,18 @@ static void list_line(kv_buf *out, const char *label, const char *const *items, 
 	kv_buf_putc(out, '\n');
 }
 
+/* An expression, its later lines indented to stand under the first. */
+static void indented(kv_buf *out, const char *text, int indent)
+{
+	for (const char *t = text; *t; t++) {
+		kv_buf_putc(out, *t);
+		if (*t == '\n' && t[1])
+			kv_buf_printf(out, "%*s", indent, "");
+	}
+	if (!*text || text[strlen(text) - 1] != '\n')
+		kv_buf_putc(out, '\n');
+}
+
 void kv_policy_explain(const kv_policy *p, kv_buf *out)
 {
 	kv_buf_printf(out, "%s (%s, %s)\n", p->id, kv_severity_name(p->severity), p->builtin ? "built in" : p->path);
@@ -260,8 +272,10 @@ void kv_policy_explain(const kv_policy *p, kv_buf *out)
 	if (p->labels.present)
 		kv_buf_printf(out, "  objects whose labels match %zu selector requirement%s\n", p->labels.n,
 			      p->labels.n == 1 ? "" : "s");
-	for (size_t i = 0; i < p->nconditions; i++)
-		kv_buf_printf(out, "  when %s: %s\n", p->conditions[i].name, p->conditions[i].text);
+	for (size_t i = 0; i < p->nconditions; i++) {
+		kv_buf_printf(out, "  when %s: ", p->conditions[i].name);
+		indented(out, p->conditions[i].text, 4);
+	}
 	if (p->params) {
 		kv_cel_val params = kv_cel_from_node(p->params);
 		kv_buf_puts(out, "\nparams: ");
@@ -270,14 +284,19 @@ void kv_policy_explain(const kv_policy *p, kv_buf *out)
 	}
 	if (p->nvariables)
 		kv_buf_puts(out, "\nvariables:\n");
-	for (size_t i = 0; i < p->nvariables; i++)
-		kv_buf_printf(out, "  %s = %s\n", p->variables[i].name, p->variables[i].text);
+	for (size_t i = 0; i < p->nvariables; i++) {
+		kv_buf_printf(out, "  %s = ", p->variables[i].name);
+		indented(out, p->variables[i].text, 4);
+	}
 	kv_buf_puts(out, "\nvalidations:\n");
 	for (size_t i = 0; i < p->nvalidations; i++) {
-		kv_buf_printf(out, "  %zu. %s\n", i + 1, p->validations[i].check.text);
+		kv_buf_printf(out, "  %zu. ", i + 1);
+		indented(out, p->validations[i].check.text, 5);
 		if (p->validations[i].message)
 			kv_buf_printf(out, "     message: %s\n", p->validations[i].message);
-		if (p->validations[i].message_expr.text)
-			kv_buf_printf(out, "     messageExpression: %s\n", p->validations[i].message_expr.text);
+		if (p->validations[i].message_expr.text) {
+			kv_buf_puts(out, "     messageExpression: ");
+			indented(out, p->validations[i].message_expr.text, 7);
+		}
 	}
 }

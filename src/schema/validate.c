@@ -44,6 +44,7 @@ struct kv_validator {
 	uint64_t templated;
 	kv_crd_rules *rules; /* created on the first x-kubernetes-validations rule */
 	kv_cel_counts cel;
+	uint64_t schema_reports; /* findings about the schema itself, not its CEL rules */
 };
 
 /* The extension records of one node, gathered in one pass. */
@@ -140,6 +141,8 @@ static void report(kv_validator *v, kv_rule rule, const kv_node *at, const char 
 		}
 		return;
 	}
+	if (rule != KV_RULE_SCHEMA_RULE && rule != KV_RULE_SCHEMA_RULE_ERROR)
+		v->schema_reports++;
 	kv_diag(v->d, rule, at->line, at->col, render_path(v), hint, "%s", kv_buf_cstr(&v->msg));
 }
 
@@ -805,7 +808,9 @@ static void check_rules(kv_validator *v, const kv_schema *s, const uint32_t *w, 
 			bool deeper = at != n && kv_node_path(n, at, &below) && below.len;
 			if (deeper)
 				push(v, SEG_PATH, below.data, (uint32_t)below.len, 0);
-			report(v, KV_RULE_SCHEMA_RULE, at, NULL, "%s", kv_buf_cstr(&v->scratch));
+			/* A map or list reads best at its key ("canary:"). */
+			const kv_node *key = deeper && (at->type == KV_MAP || at->type == KV_LIST) ? kv_node_key_of(n, at) : NULL;
+			report(v, KV_RULE_SCHEMA_RULE, key ? key : at, NULL, "%s", kv_buf_cstr(&v->scratch));
 			if (deeper)
 				pop(v);
 			kv_buf_free(&below);
@@ -848,6 +853,7 @@ static void validate_node(kv_validator *v, const kv_schema *s, uint32_t idx, con
 	exts e;
 	gather(s, sn, &e);
 	uint32_t saved_comb = v->comb_depth;
+	uint64_t reports = v->schema_reports;
 	switch (n->type) {
 	case KV_STRING:
 		check_string(v, s, sn, &e, n);
@@ -871,7 +877,9 @@ static void validate_node(kv_validator *v, const kv_schema *s, uint32_t idx, con
 	if (e.enm && !(n->type == KV_STRING && sops_value(v, n)))
 		check_enum(v, s, &e, n);
 	combinators(v, s, &e, n);
-	if (e.cel && !v->sops)
+	/* Rules run on values that are valid as far as the schema goes: on others they would
+	 * only repeat the problem in other words. */
+	if (e.cel && !v->sops && v->schema_reports == reports)
 		check_rules(v, s, e.cel, n);
 }
 

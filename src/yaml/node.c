@@ -164,3 +164,23 @@ bool kv_node_path(const kv_node *root, const kv_node *target, kv_buf *out)
 {
 	return path_from(root, target, out, out->len);
 }
+
+const kv_node *kv_node_key_of(const kv_node *root, const kv_node *target)
+{
+	if (root->type == KV_MAP) {
+		for (uint32_t i = 0; i < root->len; i++) {
+			if (root->u.pairs[i].value == target)
+				return root->u.pairs[i].key;
+			const kv_node *k = kv_node_key_of(root->u.pairs[i].value, target);
+			if (k)
+				return k;
+		}
+	} else if (root->type == KV_LIST) {
+		for (uint32_t i = 0; i < root->len; i++) {
+			const kv_node *k = kv_node_key_of(root->u.items[i], target);
+			if (k)
+				return k;
+		}
+	}
+	return NULL;
+}
