@@ -91,6 +91,11 @@ void kv_policyset_free(kv_policyset *ps)
 	free(ps->progs);
 	free(ps->items);
 	free(ps->ns_nodes);
+	free(ps->vaps);
+	free(ps->bindings);
+	free(ps->params);
+	free(ps->plural_names);
+	kv_map_free(ps->plurals);
 	kv_map_free(ps->ids);
 	kv_map_free(ps->namespaces);
 	kv_cel_env_free(ps->env);

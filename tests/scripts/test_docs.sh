@@ -8,6 +8,10 @@ for rule in $("$KVET" rules | awk '{print $1}'); do
 	grep -qF "\`$rule\`" "$readme" && ok || bad "README does not document rule $rule"
 done
 
+for id in $("$KVET" policy list | awk '{print $1}'); do
+	grep -qF "\`$id\`" "$readme" && ok || bad "README does not list policy $id"
+done
+
 for cmd in check schemas policy cel; do
 	for opt in $("$KVET" $cmd --help | grep -oE -- '--[a-z][a-z-]+' | sort -u); do
 		grep -qF -- "$opt" "$readme" && ok || bad "README does not document kvet $cmd $opt"
