@@ -502,13 +502,70 @@ static void keep_findings(file_state *fs, kv_diags *d)
 }
 
 /* Files processed in phase A: those that may hold CRDs, and kustomizations (kustomize reads
- * only files of these names, so the name decides); with policies, those that may hold
- * Namespaces, which policies read as namespaceObject. */
-static bool sniff(run *r, const kv_blob *b, const kv_entry *e)
+ * only files of these names, so the name decides). */
+static bool sniff(const kv_blob *b, const kv_entry *e)
 {
-	return is_kustomization_name(e->rel) || memmem(b->data, b->len, "CustomResourceDefinition", 24) ||
-	       (r->o->policies && (memmem(b->data, b->len, "Namespace", 9) ||
-				   memmem(b->data, b->len, "ValidatingAdmissionPolicy", 25)));
+	return is_kustomization_name(e->rel) || memmem(b->data, b->len, "CustomResourceDefinition", 24);
+}
+
+/* Does the text hold a line "kind: <kind>" (quoted or not)? */
+static bool mentions_kind(const kv_blob *b, const char *kind)
+{
+	size_t n = strlen(kind);
+	const char *p = b->data, *end = b->data + b->len;
+	while ((p = memmem(p, (size_t)(end - p), kind, n)) != NULL) {
+		const char *q = p;
+		while (q > b->data && (q[-1] == ' ' || q[-1] == '"' || q[-1] == '\''))
+			q--;
+		bool after = p + n == end || !((p[n] >= 'a' && p[n] <= 'z') || (p[n] >= 'A' && p[n] <= 'Z'));
+		if (after && q - b->data >= 5 && memcmp(q - 5, "kind:", 5) == 0)
+			return true;
+		p += n;
+	}
+	return false;
+}
+
+/* With policies: files that may hold what policies need from the whole repository
+ * (Namespaces for namespaceObject, admission policies and bindings) are read once in phase
+ * A for that alone; phase B checks them as any file. */
+static bool policy_sniff(run *r, const kv_blob *b)
+{
+	return r->o->policies && (mentions_kind(b, "Namespace") || memmem(b->data, b->len, "ValidatingAdmissionPolicy", 25));
+}
+
+static void record_document(ctx *c, const kv_node *doc)
+{
+	char group[256], version[256];
+	const char *av = kv_str(kv_map_get(doc, "apiVersion")), *kind = kv_str(kv_map_get(doc, "kind"));
+	if (!av || !kind || kv_k8s_split_api_version(av, group, version, sizeof group) < 0)
+		return;
+	const kv_node *items = kv_map_get(doc, "items");
+	if (kv_str_has_suffix(kind, "List") && items && items->type == KV_LIST) {
+		for (uint32_t i = 0; i < items->len; i++)
+			if (items->u.items[i]->type == KV_MAP)
+				record_document(c, items->u.items[i]);
+		return;
+	}
+	kv_objtype t = {group, version, kind, 0};
+	record_for_policies(c, doc, &t);
+}
+
+static void record_only(run *r, worker *w, size_t i, const kv_blob *b)
+{
+	kv_diags d; /* the findings come in phase B */
+	kv_diags_init(&d, NULL, (uint32_t)i);
+	const kv_entry *e = kv_source_entry(r->src, i);
+	ctx c = {.r = r, .w = w, .fs = &r->files[i], .file = (uint32_t)i, .e = e, .d = &d, .src = b->data,
+		 .srclen = b->len};
+	kv_loader *l = kv_loader_new(b->data, b->len, kv_syntax_for_path(e->display), &r->o->limits, &d);
+	kv_doc doc;
+	while (kv_loader_next(l, w->arena, &doc) == 1) {
+		if (doc.root && doc.root->type == KV_MAP)
+			record_document(&c, doc.root);
+		kv_arena_reset(w->arena);
+	}
+	kv_loader_free(l);
+	kv_diags_free(&d);
 }
 
 /* Reads entry i; a problem becomes a finding on the file. Returns 0 with b filled. */
@@ -585,11 +642,13 @@ static void phase_a(void *ud, int wi, size_t i)
 	int rc = read_entry(r, w, i, &b, &d);
 	if (rc != 0) {
 		fs->done = true;
-	} else if (sniff(r, &b, kv_source_entry(r->src, i))) {
+	} else if (sniff(&b, kv_source_entry(r->src, i))) {
 		kv_diags_set_source(&d, b.data, b.len, 1);
 		fs->done = true;
 		fs->sum.files = 1;
 		parse_and_check(r, w, i, &b, &d, &ex);
+	} else if (policy_sniff(r, &b)) {
+		record_only(r, w, i, &b);
 	}
 	if (rc == 0 && !fs->done)
 		keep_bytes(r, fs, &b);

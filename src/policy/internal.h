@@ -154,7 +154,9 @@ kv_cel_prog *kv_policy_compile(kv_policyset *ps, kv_cel_env *env, const kv_node 
 void kv_policy_add(kv_policyset *ps, kv_policy *p);
 
 /* match.c */
-bool kv_policy_matches(const kv_policyset *ps, const kv_policy *p, const kv_node *obj, const kv_objtype *t);
+/* has_pod: obj carries a pod spec (kv_policy_pod_spec), worked out once per object. */
+bool kv_policy_matches(const kv_policyset *ps, const kv_policy *p, const kv_node *obj, const kv_objtype *t,
+		       bool has_pod);
 bool kv_selector_matches(const selector *s, const kv_node *labels);
 /* Parses matchLabels / matchExpressions at n into s (strings in arena); false with a
  * message in err (the node it concerns in *at). */

@@ -73,9 +73,9 @@ static bool resources_match(const kv_policyset *ps, const kv_policy *p, const kv
 	return included;
 }
 
-static bool kinds_match(const kv_policy *p, const kv_node *obj, const kv_objtype *t)
+static bool kinds_match(const kv_policy *p, bool has_pod, const kv_objtype *t)
 {
-	if (p->pod_spec && kv_policy_pod_spec(obj, t->kind))
+	if (p->pod_spec && has_pod)
 		return true;
 	for (size_t i = 0; i < p->nrules; i++)
 		if (in_list(p->rules[i].groups, p->rules[i].ngroups, t->group) &&
@@ -237,10 +237,11 @@ static bool namespace_match(const kv_policyset *ps, const kv_policy *p, const kv
 	return true;
 }
 
-bool kv_policy_matches(const kv_policyset *ps, const kv_policy *p, const kv_node *obj, const kv_objtype *t)
+bool kv_policy_matches(const kv_policyset *ps, const kv_policy *p, const kv_node *obj, const kv_objtype *t,
+		       bool has_pod)
 {
-	bool kinds = p->by_resource ? resources_match(ps, p, t) : kinds_match(p, obj, t);
+	bool kinds = p->by_resource ? resources_match(ps, p, t) : kinds_match(p, has_pod, t);
 	return kinds && namespace_match(ps, p, obj, t) &&
 	       (!p->labels.present || kv_selector_matches(&p->labels, labels_of(obj))) &&
-	       (!p->also || kv_policy_matches(ps, p->also, obj, t));
+	       (!p->also || kv_policy_matches(ps, p->also, obj, t, has_pod));
 }

@@ -288,12 +288,12 @@ size_t kv_policy_check(kv_policy_runner *r, const kv_node *obj, const kv_objtype
 {
 	const kv_policyset *ps = r->ps;
 	kv_cel_val vars[V_COUNT];
-	bool bound = false;
+	bool bound = false, has_pod = kv_policy_pod_spec(obj, t->kind) != NULL;
 	size_t violations = 0;
 	for (size_t i = 0; i < ps->n; i++) {
 		const kv_policy *p = ps->items[i];
 		kv_severity sev = p->action_set ? p->action_sev : p->severity;
-		if (sev == KV_SEV_OFF || !kv_policy_matches(ps, p, obj, t))
+		if (sev == KV_SEV_OFF || !kv_policy_matches(ps, p, obj, t, has_pod))
 			continue;
 		if (!bound) {
 			bind(r, vars, obj, t);
@@ -308,7 +308,7 @@ size_t kv_policy_check(kv_policy_runner *r, const kv_node *obj, const kv_objtype
 size_t kv_policy_check_one(kv_policy_runner *r, const kv_policy *p, const kv_node *obj,
 			   const kv_objtype *t, kv_diags *d, bool *matched)
 {
-	*matched = kv_policy_matches(r->ps, p, obj, t);
+	*matched = kv_policy_matches(r->ps, p, obj, t, kv_policy_pod_spec(obj, t->kind) != NULL);
 	if (!*matched)
 		return 0;
 	kv_cel_val vars[V_COUNT];
