@@ -23,6 +23,7 @@
 	X(HELM_VALUES, "Helm values", "helmValues")                \
 	X(SOPS_CONFIG, "SOPS configuration", "sopsConfig")         \
 	X(KVET_CONFIG, "kvet configuration", "kvetConfig")         \
+	X(KVET_POLICY, "kvet policy", "kvetPolicy")                \
 	X(PATCH, "kustomize patch", "kustomizePatch")              \
 	X(OTHER, "other", "other")
 

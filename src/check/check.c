@@ -448,6 +448,10 @@ static void check_document(ctx *c, const kv_node *doc)
 	const kv_node *av = kv_map_get(doc, "apiVersion"), *kind = kv_map_get(doc, "kind");
 	const char *avs = kv_str(av);
 	bool kustomize_api = avs && strncmp(avs, "kustomize.config.k8s.io/", 24) == 0;
+	if (avs && strncmp(avs, "kvet.dev/", 9) == 0) { /* a Policy or PolicyTest: kvet's, not the cluster's */
+		count_class(c, KV_CLASS_KVET_POLICY);
+		return;
+	}
 	if (kustomize_api || by_name == KV_CLASS_KUSTOMIZATION) {
 		if (c->r->phase == 1)
 			collect_patches(c, doc);

@@ -100,6 +100,31 @@ run "$KVET" check --rev HEAD
 expect_code 0 "a symlink blob is a note, not a manifest"
 expect_out "link.yaml: warning: a symbolic link in the revision; not read [source/symlink]" "symlink note"
 
+# The revision's configuration names a policy folder: it is read from the revision too, so a
+# policy changed in the work tree does not count until committed.
+mkdir -p team
+cat > team/owner.yaml <<'EOF2'
+apiVersion: kvet.dev/v1alpha1
+kind: Policy
+metadata:
+  name: team/owner
+spec:
+  match: {kinds: [{apiGroups: [apps], kinds: [Deployment]}]}
+  validations:
+    - expression: "has(object.metadata.labels) && 'owner' in object.metadata.labels"
+      message: the Deployment names no owner
+EOF2
+printf 'policies: [team/]\nschemas: [schemas/kubernetes-mini.json]\nbuiltinPolicies: false\n' > .kvet.yaml
+printf 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api}\nspec: {selector: {matchLabels: {a: b}}, template: {metadata: {labels: {a: b}}, spec: {containers: [{name: a, image: "a:1"}]}}}\n' > apps/api.yaml
+git add -A
+git commit -q -m "team policy"
+rm -rf team
+run "$KVET" check --rev HEAD
+expect_out "apps/api.yaml:3:1: error: the Deployment names no owner [team/owner]" "the revision's own policy runs"
+expect_out "1 kvet policy" "a policy file in the repository is classified, not checked as an object"
+expect_no_out "no such policy file" "it is read from the revision, not the work tree"
+git checkout -q HEAD -- team
+
 # A damaged object database is an I/O error (exit 3), not a crash.
 blob=$(git rev-parse HEAD:apps/web.yaml)
 obj=".git/objects/$(echo "$blob" | cut -c1-2)/$(echo "$blob" | cut -c3-)"

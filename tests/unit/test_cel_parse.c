@@ -4,6 +4,7 @@
 
 #include "kvet/buf.h"
 #include "kvet/cel.h"
+#include "kvet/celeval.h"
 
 #include <jansson.h>
 #include <stdlib.h>
@@ -193,11 +194,78 @@ static void test_real_rules(void)
 	CHECK_INT(parsed + defects, total);
 }
 
+/* Functions the real data calls that are not Kubernetes' (Kyverno's time.now,
+ * parseServiceAccount) or are misspelt (startWith): compile errors, and no others. */
+static bool known_foreign(const char *msg)
+{
+	return strstr(msg, "'startWith'") || strstr(msg, "'now'") || strstr(msg, "time") ||
+	       strstr(msg, "'parseServiceAccount'");
+}
+
+/* The tier 0 to 2 expressions (Kubernetes' own libraries) also compile in kvet's environment
+ * with the variables admission policies, CRD rules and Kyverno's CEL policies see. */
+static void test_real_rules_compile(void)
+{
+	static const char *const vars[] = {"self", "oldSelf", "object", "oldObject", "request", "params",
+					   "namespaceObject", "variables", "authorizer"};
+	const char *path = "../shared/cel/rules.jsonl";
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		printf("test_real_rules_compile: skipped: %s is absent\n", path);
+		return;
+	}
+	kv_cel_env *env = kv_cel_env_new(KV_CEL_LIB_ALL);
+	/* The documentation's examples use names of their own (names, items...): in that
+	 * environment unknown names are fine, unknown functions still are not. */
+	kv_cel_env *docs = kv_cel_env_new(KV_CEL_LIB_ALL);
+	kv_cel_env_lenient(docs, true);
+	for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
+		kv_cel_env_var(env, vars[i]);
+		kv_cel_env_var(docs, vars[i]);
+	}
+	char *line = NULL;
+	size_t cap = 0;
+	unsigned total = 0, compiled = 0, foreign = 0;
+	while (getline(&line, &cap, f) > 0) {
+		json_error_t jerr;
+		json_t *rec = json_loads(line, 0, &jerr);
+		const char *expr = json_string_value(json_object_get(rec, "expr"));
+		json_int_t tier = json_integer_value(json_object_get(rec, "tier"));
+		const char *kind = json_string_value(json_object_get(rec, "kind"));
+		if (expr && tier <= 2) {
+			total++;
+			kv_cel_prog *p;
+			kv_cel_error err;
+			kv_cel_env *e = kind && strcmp(kind, "doc-table") == 0 ? docs : env;
+			if (kv_cel_compile(&p, e, expr, strlen(expr), &err) == 0) {
+				compiled++;
+				kv_cel_prog_free(p);
+			} else if (known_foreign(err.msg) || strstr(err.msg, "single =") || strstr(err.msg, "or ')'")) {
+				foreign++;
+			} else {
+				th_failed++;
+				fprintf(stderr, "%s: %u:%u: %s\n  %s\n", path, err.line, err.col, err.msg, expr);
+			}
+		}
+		json_decref(rec);
+	}
+	free(line);
+	fclose(f);
+	kv_cel_env_free(env);
+	kv_cel_env_free(docs);
+	printf("test_real_rules_compile: %u of %u tier 0-2 expressions compile; %u call functions outside "
+	       "Kubernetes' libraries or do not parse (known)\n", compiled, total, foreign);
+	CHECK(total > 400);
+	CHECK(foreign <= 8);
+	CHECK_INT(compiled + foreign, total);
+}
+
 static const th_test tests[] = {
 	TEST(test_cases_file),
 	TEST(test_bounds),
 	TEST(test_error_render),
 	TEST(test_real_rules),
+	TEST(test_real_rules_compile),
 };
 
 RUN_TESTS(tests)

@@ -229,12 +229,34 @@ static void test_exemptions(void)
 	CHECK(kv_exempt_id_match("bp/*", "bp/a/b") && !kv_exempt_id_match("bp/*", "pss/x") && kv_exempt_id_match("*", ""));
 }
 
+/* Authorizer checks need a cluster: reported as such (info), not guessed either way; an
+ * expression that decides without them still decides. */
+static void test_authorizer(void)
+{
+	kv_buf err = KV_BUF_INIT, got = KV_BUF_INIT;
+	kv_policyset *ps = set_of(HEAD "  match: {kinds: [{apiGroups: [\"\"], kinds: [ConfigMap]}]}\n"
+				       "  validations:\n"
+				       "    - expression: authorizer.group('').resource('secrets').check('get').allowed()\n"
+				       "    - expression: object.metadata.name == 'x' || authorizer.serviceAccount('ns', 'sa').group('').resource('pods').check('list').allowed()\n",
+				  &err);
+	CHECK_STR(kv_buf_cstr(&err), "");
+	if (!ps)
+		return;
+	findings(ps, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n", &got);
+	CHECK_STR(kv_buf_cstr(&got),
+		  "3:18 metadata.name: policy t/p: validation 1 not evaluated: authorizer checks need a live cluster [policy/needs-cluster]\n");
+	kv_policyset_free(ps);
+	kv_buf_free(&err);
+	kv_buf_free(&got);
+}
+
 static const th_test tests[] = {
 	TEST(test_load_errors),
 	TEST(test_matching_and_locations),
 	TEST(test_severity_globs),
 	TEST(test_admission),
 	TEST(test_exemptions),
+	TEST(test_authorizer),
 };
 
 RUN_TESTS(tests)
