@@ -30,6 +30,9 @@ char *kv_path_normalize(const char *path);
 /* True when name ends with one of kvet's manifest extensions (.yaml .yml .json). */
 bool kv_path_is_manifest(const char *name);
 bool kv_str_has_suffix(const char *s, const char *suffix);
+/* The bytes of line number line (1 for the first) of text, without its line break; false
+ * when the text has fewer lines. */
+bool kv_text_line(const char *text, size_t len, uint32_t line, const char **start, size_t *n);
 
 /* True when s holds a ${NAME} variable reference (Flux post-build substitution, envsubst):
  * its final value is unknown until substitution. "$${NAME}" is Flux's escape for a literal

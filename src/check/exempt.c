@@ -93,22 +93,6 @@ static const char *annotation(kv_exempt_ctx *c, const kv_finding *f)
 	return ignore_list(c, a->u.s, a->len, kv_finding_rule(f), "annotation kvet.dev/ignore");
 }
 
-static bool line_at(const char *src, size_t len, uint32_t line0, uint32_t line, const char **s, size_t *n)
-{
-	if (!src || line < line0)
-		return false;
-	const char *p = src, *end = src + len;
-	for (uint32_t l = line0; l < line; l++) {
-		p = memchr(p, '\n', (size_t)(end - p));
-		if (!p)
-			return false;
-		p++;
-	}
-	const char *e = memchr(p, '\n', (size_t)(end - p));
-	*s = p;
-	*n = e ? (size_t)(e - p) : (size_t)(end - p);
-	return true;
-}
 
 static const char *comment(kv_exempt_ctx *c, const kv_finding *f, const char *src, size_t len, uint32_t line0)
 {
@@ -116,7 +100,7 @@ static const char *comment(kv_exempt_ctx *c, const kv_finding *f, const char *sr
 	for (uint32_t line = f->line; line && line + 1 >= f->line; line--) {
 		const char *s;
 		size_t n;
-		if (!line_at(src, len, line0, line, &s, &n))
+		if (!src || line < line0 || !kv_text_line(src, len, line - line0 + 1, &s, &n))
 			continue;
 		const char *m = memmem(s, n, mark, sizeof mark - 1);
 		if (!m)

@@ -37,6 +37,10 @@ typedef struct {
 	bool no_builtin;           /* --no-builtin-policies */
 } kv_cli_policy_src;
 
+/* Appends every *.yaml and *.yml file below dir in the work tree (hidden entries skipped,
+ * sorted) to *out (a malloc'd array of n malloc'd paths, both the caller's to free). */
+void kv_cli_yaml_files(const char *dir, char ***out, size_t *n);
+
 /* Fills ps; returns 0, or -1 with every problem (path:line:col, caret) in err. */
 int kv_cli_load_policies(kv_policyset *ps, const kv_cli_policy_src *s, kv_buf *err);
 

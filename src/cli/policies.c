@@ -53,6 +53,13 @@ static int add_text(kv_policyset *ps, const char *path, kv_buf *data, kv_buf *er
 	return kv_policyset_add_file(ps, path, data->data ? data->data : "", data->len, err);
 }
 
+void kv_cli_yaml_files(const char *dir, char ***out, size_t *n)
+{
+	size_t cap = *n;
+	list_dir(dir, 0, out, n, &cap);
+	kv_sort(*out, *n, sizeof **out, str_cmp);
+}
+
 static int add_worktree(kv_policyset *ps, const char *path, kv_buf *err)
 {
 	struct stat st;
@@ -63,8 +70,8 @@ static int add_worktree(kv_policyset *ps, const char *path, kv_buf *err)
 	char **files = NULL;
 	size_t n = 0, cap = 0;
 	if (S_ISDIR(st.st_mode)) {
-		list_dir(path, 0, &files, &n, &cap);
-		kv_sort(files, n, sizeof *files, str_cmp);
+		kv_cli_yaml_files(path, &files, &n);
+		cap = n;
 	} else {
 		KV_GROW(files, cap, 1);
 		files[n++] = kv_xstrdup(path);

@@ -165,35 +165,6 @@ typedef struct {
 	kv_policy_runner *runner, *pack_runner;
 } tester;
 
-static int str_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static void list_tests(const char *dir, int depth, char ***out, size_t *n, size_t *cap)
-{
-	DIR *d = depth < 32 ? opendir(dir) : NULL;
-	if (!d)
-		return;
-	struct dirent *e;
-	while ((e = readdir(d))) {
-		if (e->d_name[0] == '.')
-			continue;
-		char *path = kv_path_join(dir, e->d_name);
-		struct stat st;
-		if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-			list_tests(path, depth + 1, out, n, cap);
-			free(path);
-		} else if (kv_str_has_suffix(e->d_name, ".yaml") || kv_str_has_suffix(e->d_name, ".yml")) {
-			KV_GROW(*out, *cap, *n + 1);
-			(*out)[(*n)++] = path;
-		} else {
-			free(path);
-		}
-	}
-	closedir(d);
-}
-
 typedef enum { EXPECT_PASS, EXPECT_FAIL, EXPECT_SKIP, EXPECT_ERROR } expectation;
 
 static const char *const expect_names[] = {"pass", "fail", "skip", "error"};
@@ -360,13 +331,13 @@ static int test(const options *o)
 	for (size_t i = 0; i < o->npos; i++) {
 		struct stat st;
 		if (stat(o->pos[i], &st) == 0 && S_ISDIR(st.st_mode)) {
-			list_tests(o->pos[i], 0, &files, &n, &cap);
+			kv_cli_yaml_files(o->pos[i], &files, &n);
+			cap = n;
 		} else {
 			KV_GROW(files, cap, n + 1);
 			files[n++] = kv_xstrdup(o->pos[i]);
 		}
 	}
-	kv_sort(files, n, sizeof *files, str_cmp);
 	for (size_t i = 0; i < n; i++) {
 		run_test_file(&t, files[i]);
 		free(files[i]);

@@ -408,3 +408,22 @@ int kv_parse_size(uint64_t *out, const char *s)
 	}
 	return -1;
 }
+
+bool kv_text_line(const char *text, size_t len, uint32_t line, const char **start, size_t *n)
+{
+	const char *p = text, *end = text + len;
+	for (uint32_t l = 1; l < line; l++) {
+		p = memchr(p, '\n', (size_t)(end - p));
+		if (!p)
+			return false;
+		p++;
+	}
+	if (!line || p > end)
+		return false;
+	const char *e = memchr(p, '\n', (size_t)(end - p));
+	*start = p;
+	*n = e ? (size_t)(e - p) : (size_t)(end - p);
+	if (*n && p[*n - 1] == '\r')
+		(*n)--;
+	return true;
+}

@@ -22,23 +22,6 @@ typedef struct {
 	bool failed, builtin;
 } loader;
 
-/* The bytes of line (1-based) of text. */
-static bool line_of(const char *text, size_t len, uint32_t line, const char **start, size_t *n)
-{
-	const char *p = text, *end = text + len;
-	for (uint32_t l = 1; l < line; l++) {
-		p = memchr(p, '\n', (size_t)(end - p));
-		if (!p)
-			return false;
-		p++;
-	}
-	const char *e = memchr(p, '\n', (size_t)(end - p));
-	*start = p;
-	*n = e ? (size_t)(e - p) : (size_t)(end - p);
-	if (*n && p[*n - 1] == '\r')
-		(*n)--;
-	return true;
-}
 
 static void report_at(kv_buf *err, const char *path, const char *text, size_t len, uint32_t line,
 		      uint32_t col, const char *msg)
@@ -46,7 +29,7 @@ static void report_at(kv_buf *err, const char *path, const char *text, size_t le
 	kv_buf_printf(err, "%s:%u:%u: %s\n", path, line, col, msg);
 	const char *s;
 	size_t n;
-	if (!line || !line_of(text, len, line, &s, &n) || n > 400)
+	if (!line || !kv_text_line(text, len, line, &s, &n) || n > 400)
 		return;
 	kv_buf_printf(err, " | %.*s\n | ", (int)n, s);
 	size_t off = kv_utf8_col_offset(s, n, col);

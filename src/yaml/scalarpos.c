@@ -8,23 +8,6 @@
 
 #include <string.h>
 
-/* The bytes of line (1-based) of text. */
-static bool line_of(const char *text, size_t len, uint32_t line, const char **start, size_t *n)
-{
-	const char *p = text, *end = text + len;
-	for (uint32_t l = 1; l < line; l++) {
-		p = memchr(p, '\n', (size_t)(end - p));
-		if (!p)
-			return false;
-		p++;
-	}
-	const char *e = memchr(p, '\n', (size_t)(end - p));
-	*start = p;
-	*n = e ? (size_t)(e - p) : (size_t)(end - p);
-	if (*n && p[*n - 1] == '\r')
-		(*n)--;
-	return true;
-}
 
 /* Columns of the source from the scalar's start to where decoded byte pos lies: block
  * scalars line by line under their indentation; quoted and plain scalars by walking the
@@ -42,7 +25,7 @@ static void block_pos(const char *text, size_t len, const kv_node *n, uint32_t p
 	const char *s;
 	size_t sn;
 	uint32_t indent = 0;
-	for (uint32_t l = n->line + 1; line_of(text, len, l, &s, &sn); l++) {
+	for (uint32_t l = n->line + 1; kv_text_line(text, len, l, &s, &sn); l++) {
 		size_t sp = 0;
 		while (sp < sn && s[sp] == ' ')
 			sp++;
@@ -62,7 +45,7 @@ void kv_yaml_scalar_pos(const char *text, size_t len, const kv_node *n, uint32_t
 	*col = n->col;
 	const char *s;
 	size_t sn;
-	if (!line_of(text, len, n->line, &s, &sn))
+	if (!kv_text_line(text, len, n->line, &s, &sn))
 		return;
 	size_t i = kv_utf8_col_offset(s, sn, n->col);
 	char style = i < sn ? s[i] : 0;
