@@ -20,10 +20,12 @@ typedef struct {
 } kv_policy_rule;
 
 /* An exemption: findings of rule (a glob over rule and policy ids) in files matching path (a
- * glob, empty for any) on objects matching kind, namespace and name (each "" for any) are
- * reported as suppressed with reason. */
+ * glob, empty for any) on objects matching kind, namespace and name (each "" for any) and
+ * carrying the labels are reported as suppressed with reason. */
 typedef struct {
 	char *rule, *path, *kind, *ns, *name, *reason;
+	char **labels;   /* "key=value": the object's labels must hold every one */
+	size_t nlabels;
 	uint32_t line, col;
 } kv_exemption;
 

@@ -71,6 +71,7 @@ void kv_config_free(kv_config *c)
 		free(e->ns);
 		free(e->name);
 		free(e->reason);
+		free_list(e->labels, e->nlabels);
 	}
 	free(c->exemptions);
 	memset(c, 0, sizeof *c);
@@ -298,6 +299,23 @@ static void on_exemption(parser *p, const kv_node *e)
 	x.kind = o ? exemption_field(p, o, "kind") : kv_xstrdup("");
 	x.ns = o ? exemption_field(p, o, "namespace") : kv_xstrdup("");
 	x.name = o ? exemption_field(p, o, "name") : kv_xstrdup("");
+	const kv_node *labels = o ? kv_map_get(o, "labels") : NULL;
+	if (labels && labels->type != KV_MAP)
+		problem(p, labels, "exemptions: object.labels is a map of label values");
+	for (uint32_t i = 0; labels && labels->type == KV_MAP && i < labels->len; i++) {
+		const kv_node *v = labels->u.pairs[i].value;
+		if (v->type != KV_STRING) {
+			problem(p, v, "exemptions: a label value is a string");
+			continue;
+		}
+		x.labels = kv_xreallocarray(x.labels, x.nlabels + 1, sizeof *x.labels);
+		x.labels[x.nlabels++] = kv_xasprintf("%s=%s", labels->u.pairs[i].key->u.s, v->u.s);
+	}
+	for (uint32_t i = 0; o && i < o->len; i++) {
+		const kv_node *k = o->u.pairs[i].key;
+		if (!kv_str_eq(k, "kind") && !kv_str_eq(k, "namespace") && !kv_str_eq(k, "name") && !kv_str_eq(k, "labels"))
+			problem(p, k, "unknown key \"%s\" in an exemption's object (kind, namespace, name, labels)", k->u.s);
+	}
 	if (!*x.rule)
 		problem(p, e, "an exemption needs the rule (or policy) id it exempts from (globs allowed)");
 	if (!*x.reason)

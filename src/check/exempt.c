@@ -29,6 +29,19 @@ static bool field_match(const char *want, const char *have)
 	return !*want || (have && kv_exempt_id_match(want, have));
 }
 
+/* Every "key=value" of the exemption is among the object's labels. */
+static bool labels_match(const kv_exemption *e, const kv_node *obj)
+{
+	const kv_node *labels = kv_map_get(kv_map_get(obj, "metadata"), "labels");
+	for (size_t i = 0; i < e->nlabels; i++) {
+		const char *eq = strchr(e->labels[i], '=');
+		const kv_node *v = labels ? kv_map_getn(labels, e->labels[i], (size_t)(eq - e->labels[i])) : NULL;
+		if (!v || !kv_str_eq(v, eq + 1))
+			return false;
+	}
+	return true;
+}
+
 static const char *configured(kv_exempt_ctx *c, const kv_finding *f)
 {
 	for (size_t i = 0; i < c->rules->n; i++) {
@@ -39,6 +52,8 @@ static const char *configured(kv_exempt_ctx *c, const kv_finding *f)
 		    !(c->rel && kv_glob_match(e->path, c->rel)))
 			continue;
 		if (!field_match(e->kind, f->kind) || !field_match(e->ns, f->ns) || !field_match(e->name, f->name))
+			continue;
+		if (e->nlabels && (!c->obj || !labels_match(e, c->obj)))
 			continue;
 		snprintf(c->reason, sizeof c->reason, "%s (exemption at %u:%u of the configuration)", e->reason,
 			 e->line, e->col);

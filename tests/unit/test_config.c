@@ -106,7 +106,7 @@ static void test_every_key(void)
 		  "exemptions:\n"
 		  "  - rule: bp/image-tag\n"
 		  "    path: legacy/**\n"
-		  "    object: {kind: Deployment, name: old}\n"
+		  "    object: {kind: Deployment, name: old, labels: {team: vendor}}\n"
 		  "    reason: vendor chart\n");
 	CHECK_INT(p.rc, 0);
 	CHECK_STR(kv_buf_cstr(&p.err), "");
@@ -157,6 +157,9 @@ static void test_every_key(void)
 		CHECK_STR(p.c.exemptions[0].ns, "");
 		CHECK_STR(p.c.exemptions[0].name, "old");
 		CHECK_STR(p.c.exemptions[0].reason, "vendor chart");
+		CHECK_INT(p.c.exemptions[0].nlabels, 1);
+		if (p.c.exemptions[0].nlabels == 1)
+			CHECK_STR(p.c.exemptions[0].labels[0], "team=vendor");
 	}
 	done(&p);
 }

@@ -208,7 +208,7 @@ static void test_admission(void)
 
 static void test_exemptions(void)
 {
-	kv_exemption cfg[] = {{"bp/*", "apps/**", "Deployment", "", "", "vendor chart", 3, 5}};
+	kv_exemption cfg[] = {{"bp/*", "apps/**", "Deployment", "", "", "vendor chart", NULL, 0, 3, 5}};
 	kv_exempt_rules rules = {cfg, 1, true};
 	kv_exempt_ctx ex = {.rules = &rules, .path = "apps/web/deploy.yaml"};
 	kv_finding f = {.line = 2, .rule = KV_RULE_POLICY, .rule_id = "bp/image-tag", .kind = "Deployment"};
@@ -227,6 +227,20 @@ static void test_exemptions(void)
 	f.line = 1;
 	CHECK(kv_exempt_check(&ex, &f, bare, strlen(bare), 1) == NULL);
 	CHECK(kv_exempt_id_match("bp/*", "bp/a/b") && !kv_exempt_id_match("bp/*", "pss/x") && kv_exempt_id_match("*", ""));
+	/* An exemption by label needs the object's labels. */
+	char *labels[] = {"team=vendor"};
+	kv_exemption by_label[] = {{"bp/*", "", "", "", "", "vendor", labels, 1, 1, 1}};
+	kv_exempt_rules lr = {by_label, 1, false};
+	kv_arena *a = kv_arena_new();
+	kv_exempt_ctx lx = {.rules = &lr, .path = "x.yaml"};
+	kv_finding g = {.line = 1, .rule = KV_RULE_POLICY, .rule_id = "bp/x"};
+	lx.obj = load("metadata: {labels: {team: vendor}}\n", a);
+	CHECK(kv_exempt_check(&lx, &g, NULL, 0, 1) != NULL);
+	lx.obj = load("metadata: {labels: {team: shop}}\n", a);
+	CHECK(kv_exempt_check(&lx, &g, NULL, 0, 1) == NULL);
+	lx.obj = NULL;
+	CHECK(kv_exempt_check(&lx, &g, NULL, 0, 1) == NULL);
+	kv_arena_free(a);
 }
 
 /* Authorizer checks need a cluster: reported as such (info), not guessed either way; an
