@@ -9,6 +9,7 @@
 #include "kvet/celeval.h"
 #include "kvet/diag.h"
 #include "kvet/fileutil.h"
+#include "kvet/policy.h"
 #include "kvet/yaml.h"
 
 #include <errno.h>
@@ -30,6 +31,7 @@ static const kv_opt opts[] = {
 /* Names a policy expression may use; each is null unless bound. */
 static const char *const known_vars[] = {
 	"object", "oldObject", "self", "oldSelf", "request", "params", "namespaceObject", "variables",
+	"podSpec",
 };
 
 static void print_help(FILE *to)
@@ -44,7 +46,8 @@ static void print_help(FILE *to)
 		    "  parse   print EXPR's syntax tree as an S-expression, or its syntax error\n"
 		    "  eval    evaluate EXPR and print the result as JSON; object, oldObject, self,\n"
 		    "          oldSelf, request, params, namespaceObject and variables are null unless\n"
-		    "          bound, and --var declares any other name\n"
+		    "          bound, podSpec is the pod spec of --object's workload, and --var declares\n"
+		    "          any other name\n"
 		    "\noptions (eval):\n");
 	kv_opt_help(&b, opts, NOPTS);
 	kv_buf_puts(&b, "\nexit codes: 0 parsed or evaluated, 1 a syntax, compile or evaluation error in EXPR,\n"
@@ -145,6 +148,10 @@ static int evaluate(const char *expr, binding *b, size_t nb, uint64_t budget)
 			goto done;
 		}
 		vars[kv_cel_env_var(env, b[i].name)] = kv_cel_from_node(root);
+		const char *kind = kv_str(kv_map_get(root, "kind"));
+		const kv_node *pod = kind && strcmp(b[i].name, "object") == 0 ? kv_policy_pod_spec(root, kind) : NULL;
+		if (pod)
+			vars[kv_cel_env_var(env, "podSpec")] = kv_cel_from_node(pod);
 	}
 	kv_cel_prog *p;
 	kv_cel_error err;

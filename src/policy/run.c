@@ -47,23 +47,38 @@ static kv_cel_val str(const char *s)
 	return s ? kv_cel_string(s, strlen(s)) : kv_cel_string("", 0);
 }
 
+/* A map of n string pairs (key, value, key, value...) in the runner's per-object arena. */
+static kv_cel_val strings_map(kv_policy_runner *r, const char *const *kv, size_t n)
+{
+	kv_cel_val *m = kv_arena_alloc(r->arena, sizeof *m * 2 * n);
+	for (size_t i = 0; i < 2 * n; i++)
+		m[i] = str(kv[i]);
+	return kv_cel_map(m, n);
+}
+
 /* request, as an admission webhook sees a CREATE of the object. */
 static kv_cel_val request_of(kv_policy_runner *r, const kv_node *obj, const kv_objtype *t)
 {
 	const kv_node *meta = kv_map_get(obj, "metadata");
-	kv_cel_val *kind = kv_arena_alloc(r->arena, sizeof *kind * 6);
-	kind[0] = str("group");
-	kind[1] = str(t->group);
-	kind[2] = str("version");
-	kind[3] = str(t->version);
-	kind[4] = str("kind");
-	kind[5] = str(t->kind);
-	kv_cel_val *m = kv_arena_alloc(r->arena, sizeof *m * 14);
+	char buf[300];
+	const char *res = kv_policy_resource_of(r->ps, t->group, t->kind, buf, sizeof buf);
+	const char *kind[] = {"group", t->group, "version", t->version, "kind", t->kind};
+	const char *resource[] = {"group", t->group, "version", t->version, "resource", res};
+	kv_cel_val *m = kv_arena_alloc(r->arena, sizeof *m * 22);
 	size_t n = 0;
 	m[n++] = str("operation");
 	m[n++] = str("CREATE");
+	kv_cel_val kinds = strings_map(r, kind, 3), resources = strings_map(r, resource, 3);
 	m[n++] = str("kind");
-	m[n++] = kv_cel_map(kind, 3);
+	m[n++] = kinds;
+	m[n++] = str("requestKind");
+	m[n++] = kinds;
+	m[n++] = str("resource");
+	m[n++] = resources;
+	m[n++] = str("requestResource");
+	m[n++] = resources;
+	m[n++] = str("subResource");
+	m[n++] = str("");
 	m[n++] = str("name");
 	m[n++] = str(kv_str(kv_map_get(meta, "name")));
 	m[n++] = str("namespace");
