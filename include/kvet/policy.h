@@ -101,6 +101,10 @@ void kv_policy_runner_free(kv_policy_runner *r);
  * violations. */
 size_t kv_policy_check(kv_policy_runner *r, const kv_node *obj, const kv_objtype *t, kv_diags *d);
 
+/* Violations not reported because they were found at a value holding ${VAR} substitutions,
+ * known only once the reconciler substitutes it. */
+uint64_t kv_policy_runner_templated(const kv_policy_runner *r);
+
 /* Evaluates one policy only, whatever its severity; *matched says whether it applied to obj.
  * For policy tests. */
 size_t kv_policy_check_one(kv_policy_runner *r, const kv_policy *p, const kv_node *obj,

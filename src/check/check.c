@@ -1027,6 +1027,8 @@ int kv_check_run(kv_source *src, kv_schemaset *set, const kv_check_opts *o, kv_r
 	collect(&r, out);
 	for (int i = 0; i < jobs; i++) {
 		out->summary.templated += kv_validator_templated(r.workers[i].validator);
+		if (r.workers[i].policy)
+			out->summary.templated += kv_policy_runner_templated(r.workers[i].policy);
 		kv_cel_counts cc;
 		kv_validator_cel_counts(r.workers[i].validator, &cc);
 		out->summary.cel_evaluated += cc.evaluated;

@@ -5,6 +5,7 @@
 #include "internal.h"
 
 #include "kvet/alloc.h"
+#include "kvet/strutil.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@ struct kv_policy_runner {
 	kv_arena *varena; /* the versions override */
 	kv_cel_val kvet;
 	bool versions;
+	uint64_t templated; /* violations not reported: at a ${VAR} value, known only later */
 };
 
 kv_policy_runner *kv_policy_runner_new(const kv_policyset *ps)
@@ -189,18 +191,26 @@ static size_t violation(kv_policy_runner *r, const kv_policy *p, const validatio
 		items[0] = at;
 		n = 1;
 	}
+	size_t reported = 0;
 	for (size_t i = 0; i < n; i++) {
 		kv_buf_truncate(&path, 0);
 		/* A node of another document (params, a namespace) is no place for the finding. */
 		if (!kv_node_path(obj, items[i], &path))
 			items[i] = default_at(obj);
+		/* A value with ${VAR} substitutions is only known after substitution (as in schema
+		 * validation): counted, not reported. */
+		if (items[i]->type == KV_STRING && kv_is_templated(items[i]->u.s, items[i]->len)) {
+			r->templated++;
+			continue;
+		}
+		reported++;
 		const kv_node *pt = place(obj, items[i]);
 		kv_diag_as(d, KV_RULE_POLICY, p->id, sev, pt->line, pt->col, kv_buf_cstr(&path),
 			   p->remediation, "%s", kv_buf_cstr(&msg));
 	}
 	kv_buf_free(&msg);
 	kv_buf_free(&path);
-	return n;
+	return reported;
 }
 
 /* Evaluates one policy with the parameters in vars; returns its violations. *applied is
@@ -350,4 +360,9 @@ void kv_policy_runner_versions(kv_policy_runner *r, const char *kubernetes_versi
 		pss = r->ps->pss_minor;
 	r->kvet = kv_policy_kvet_var(r->varena, k8s, pss);
 	r->versions = true;
+}
+
+uint64_t kv_policy_runner_templated(const kv_policy_runner *r)
+{
+	return r->templated;
 }
