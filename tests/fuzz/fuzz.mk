@@ -30,6 +30,7 @@ MAIN_CFLAGS := $(call main_var,ALL_CFLAGS)
 MAIN_LDFLAGS := $(call main_var,ALL_LDFLAGS)
 MAIN_LIBS := $(call main_var,LIBS)
 LIB_SRC := $(call main_var,LIB_SRC)
+PACK_SRC := $(call main_var,PACK_SRC)
 ifeq ($(strip $(MAIN_CFLAGS)),)
 $(error fuzz.mk: cannot read the build flags from Makefile; run from the repository root)
 endif
@@ -43,7 +44,7 @@ FUZZ_CFLAGS := $(filter-out -Werror -Wformat=2 -O%,$(MAIN_CFLAGS)) -Wformat -O1 
 	-DKV_ARENA_DEBUG $(SAN) $(FUZZ_EXTRA_CFLAGS)
 FUZZ_LDFLAGS := $(MAIN_LDFLAGS) $(SAN) $(FUZZ_EXTRA_CFLAGS)
 
-LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/pack.o
 TARGET_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 TARGETS := $(TARGET_SRC:tests/fuzz/%.c=$(BUILD)/%)
 NAMES := $(TARGET_SRC:tests/fuzz/fuzz_%.c=%)
@@ -86,6 +87,14 @@ $(STAMP):
 $(BUILD)/obj/%.o: %.c Makefile tests/fuzz/fuzz.mk | $(STAMP)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/gen/pack.c: $(PACK_SRC) policies/embed.sh
+	@mkdir -p $(dir $@)
+	sh policies/embed.sh $@ $(PACK_SRC)
+
+$(BUILD)/obj/gen/pack.o: $(BUILD)/gen/pack.c | $(STAMP)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
 
 $(BUILD)/libkvet.a: $(LIB_OBJ)
 	@rm -f $@
