@@ -47,7 +47,7 @@ endif
 endif
 
 LIB_SRC := $(sort $(wildcard src/core/*.c src/yaml/*.c src/source/*.c src/schema/*.c src/cel/*.c \
-	src/policy/*.c src/check/*.c src/report/*.c))
+	src/policy/*.c src/render/*.c src/check/*.c src/report/*.c))
 # The built-in policy pack: each policy file's bytes, compiled in (policies/embed.sh).
 PACK_SRC := $(filter-out %.test.yaml,$(sort $(wildcard policies/*/*.yaml)))
 CLI_SRC := $(sort $(wildcard src/cli/*.c))
@@ -91,6 +91,10 @@ $(BUILD)/tests/%_replay: tests/fuzz/%.c tests/fuzz/replay.c $(BUILD)/libkvet.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< tests/fuzz/replay.c $(BUILD)/libkvet.a $(LIBS)
 
+$(BUILD)/tests/render_compare: tests/render/compare.c $(BUILD)/libkvet.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libkvet.a $(LIBS)
+
 $(BUILD)/tests/cel_conformance: tests/cel/conformance.c $(BUILD)/libkvet.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libkvet.a $(LIBS)
@@ -101,9 +105,10 @@ unit: $(UNIT_BIN)
 golden: $(KVET)
 	@tests/golden/run.sh $(KVET)
 
-scripts: $(KVET) $(BUILD)/tests/cel_conformance
+scripts: $(KVET) $(BUILD)/tests/cel_conformance $(BUILD)/tests/render_compare
 	@set -e; for s in tests/scripts/test_*.sh; do echo "== $$s"; KVET=$(KVET) \
-		CEL_CONFORMANCE=$(BUILD)/tests/cel_conformance SANITIZE=$(SANITIZE) sh $$s; done
+		CEL_CONFORMANCE=$(BUILD)/tests/cel_conformance RENDER_COMPARE=$(BUILD)/tests/render_compare \
+		SANITIZE=$(SANITIZE) sh $$s; done
 
 fuzz-replay: $(FUZZ_REPLAY)
 	@set -e; for t in $(FUZZ_REPLAY); do \

@@ -64,7 +64,14 @@ typedef enum {
 	X(POLICY_ERROR, "policy/error", WARNING, "a policy expression could not be evaluated on an object")    \
 	X(POLICY_CLUSTER, "policy/needs-cluster", INFO, "a policy needs a live cluster (authorizer checks) and was not evaluated") \
 	X(ADMISSION_INVALID, "admission/invalid", ERROR, "a ValidatingAdmissionPolicy or binding in the repository cannot be used") \
-	X(ADMISSION_PARAMS, "admission/params", WARNING, "a binding's parameter object is not in the repository")
+	X(ADMISSION_PARAMS, "admission/params", WARNING, "a binding's parameter object is not in the repository") \
+	X(RENDER_KUSTOMIZATION, "render/kustomization", ERROR, "a kustomization is malformed (an unknown field, a wrong type, a bad entry)") \
+	X(RENDER_MISSING, "render/missing", ERROR, "a file or folder a kustomization names is not there") \
+	X(RENDER_PATH, "render/path", ERROR, "a path leads out of the repository, or out of the kustomization's folder where kustomize forbids it") \
+	X(RENDER_CYCLE, "render/cycle", ERROR, "kustomizations include each other in a cycle") \
+	X(RENDER_CONFLICT, "render/conflict", ERROR, "two objects of one build have the same identity, or a patch or generator cannot be applied") \
+	X(RENDER_UNSUPPORTED, "render/unsupported", WARNING, "kvet does not render this (Helm charts, plugins, remote bases, vars): not rendered, said so") \
+	X(RENDER_LIMIT, "render/limit", ERROR, "a render read too many files or made too many objects")
 
 typedef enum {
 #define X(e, name, sev, doc) KV_RULE_##e,

@@ -39,6 +39,8 @@ typedef struct kv_pair kv_pair;
 struct kv_node {
 	uint8_t type;  /* kv_type */
 	uint8_t flags; /* KV_NF_* */
+	uint16_t src;  /* which file line and col are in: 0 for the document's own; rendering
+			* numbers the files it reads (kv_node_set_source) */
 	uint32_t line, col;
 	uint32_t len; /* bytes of a string; items of a list or map */
 	union {
@@ -80,6 +82,9 @@ bool kv_node_path(const kv_node *root, const kv_node *target, kv_buf *out);
 /* The key whose value is target, searched in root's tree; NULL for the root itself and for
  * list items. A finding about a whole map or list reads best at its key ("resources:"). */
 const kv_node *kv_node_key_of(const kv_node *root, const kv_node *target);
+
+/* Marks every node of a tree as coming from file number src (its own numbering). */
+void kv_node_set_source(kv_node *root, uint16_t src);
 
 /* Copies a tree into another arena, preserving shared nodes' contents (not their sharing). */
 kv_node *kv_node_clone(kv_arena *a, const kv_node *n);

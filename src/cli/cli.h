@@ -26,6 +26,7 @@ int kv_cmd_schemas(int argc, char **argv);
 int kv_cmd_rules(int argc, char **argv);
 int kv_cmd_cel(int argc, char **argv);
 int kv_cmd_policy(int argc, char **argv);
+int kv_cmd_render(int argc, char **argv);
 
 /* Where a command's policies come from. */
 typedef struct {

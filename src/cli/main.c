@@ -19,6 +19,8 @@ static const char usage[] =
 	"  check [PATH...]      validate manifests of a work tree, a git revision (--rev), or stdin (-)\n"
 	"  schemas import|pull|list\n"
 	"                       manage the schema cache\n"
+	"  render --kustomize DIR\n"
+	"                       print what a kustomization folder builds, as kustomize does\n"
 	"  rules                list the rules, their ids and default severities\n"
 	"  policy list|explain|test\n"
 	"                       the policies: list them, explain one, run their test cases\n"
@@ -85,6 +87,8 @@ int main(int argc, char **argv)
 		return kv_cmd_check(argc - 2, argv + 2);
 	if (strcmp(cmd, "schemas") == 0)
 		return kv_cmd_schemas(argc - 2, argv + 2);
+	if (strcmp(cmd, "render") == 0)
+		return kv_cmd_render(argc - 2, argv + 2);
 	if (strcmp(cmd, "rules") == 0)
 		return kv_cmd_rules(argc - 2, argv + 2);
 	if (strcmp(cmd, "cel") == 0)

@@ -184,3 +184,17 @@ const kv_node *kv_node_key_of(const kv_node *root, const kv_node *target)
 	}
 	return NULL;
 }
+
+void kv_node_set_source(kv_node *n, uint16_t src)
+{
+	n->src = src;
+	if (n->type == KV_MAP) {
+		for (uint32_t i = 0; i < n->len; i++) {
+			n->u.pairs[i].key->src = src;
+			kv_node_set_source(n->u.pairs[i].value, src);
+		}
+	} else if (n->type == KV_LIST) {
+		for (uint32_t i = 0; i < n->len; i++)
+			kv_node_set_source(n->u.items[i], src);
+	}
+}

@@ -12,7 +12,7 @@ for id in $("$KVET" policy list | awk '{print $1}'); do
 	grep -qF "\`$id\`" "$readme" && ok || bad "README does not list policy $id"
 done
 
-for cmd in check schemas policy cel; do
+for cmd in check schemas policy cel render; do
 	for opt in $("$KVET" $cmd --help | grep -oE -- '--[a-z][a-z-]+' | sort -u); do
 		grep -qF -- "$opt" "$readme" && ok || bad "README does not document kvet $cmd $opt"
 	done

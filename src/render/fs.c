@@ -1,0 +1,291 @@
+/* fs.c: the files a render reads: a work tree below its root, or the tree of a git
+ * revision. Every path is relative to the root and normalized first; one that climbs out of
+ * it, or a work-tree symbolic link that leads out of it, is refused with a problem. Each file
+ * is read once and numbered, so trees can say where every node came from. */
+#include "internal.h"
+
+#include "kvet/alloc.h"
+#include "kvet/fileutil.h"
+#include "kvet/sort.h"
+#include "kvet/strutil.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+void rn_problem(kv_render *r, uint16_t src, const kv_node *at, kv_rule rule, const char *hint,
+		const char *fmt, ...)
+{
+	KV_GROW(r->problems, r->capproblems, r->nproblems + 1);
+	kv_render_problem *p = &r->problems[r->nproblems++];
+	kv_buf b = KV_BUF_INIT;
+	va_list ap;
+	va_start(ap, fmt);
+	kv_buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	uint16_t file = at && at->src ? at->src : src;
+	*p = (kv_render_problem){
+		.path = file && file <= r->nfiles ? r->files[file - 1].path : "",
+		.line = at ? at->line : 0,
+		.col = at ? at->col : 0,
+		.rule = rule,
+		.message = kv_buf_detach(&b),
+		.hint = hint ? kv_xstrdup(hint) : NULL,
+	};
+}
+
+void rn_problem_path(kv_render *r, const char *path, kv_rule rule, const char *hint, const char *fmt, ...)
+{
+	KV_GROW(r->problems, r->capproblems, r->nproblems + 1);
+	kv_render_problem *p = &r->problems[r->nproblems++];
+	kv_buf b = KV_BUF_INIT;
+	va_list ap;
+	va_start(ap, fmt);
+	kv_buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	*p = (kv_render_problem){
+		.path = kv_arena_strndup(r->arena, path, strlen(path)),
+		.rule = rule,
+		.message = kv_buf_detach(&b),
+		.hint = hint ? kv_xstrdup(hint) : NULL,
+	};
+}
+
+size_t kv_render_problem_count(const kv_render *r)
+{
+	return r->nproblems;
+}
+
+const kv_render_problem *kv_render_problem_at(const kv_render *r, size_t i)
+{
+	return &r->problems[i];
+}
+
+const char *kv_render_file_path(const kv_render *r, uint16_t src)
+{
+	return src && src <= r->nfiles ? r->files[src - 1].path : NULL;
+}
+
+const char *kv_render_file_text(const kv_render *r, uint16_t src, size_t *len)
+{
+	if (!src || src > r->nfiles)
+		return NULL;
+	*len = r->files[src - 1].len;
+	return r->files[src - 1].text;
+}
+
+char *rn_path_join(kv_render *r, const char *dir, const char *rel, uint16_t src, const kv_node *at)
+{
+	if (rel[0] == '/') {
+		rn_problem(r, src, at, KV_RULE_RENDER_PATH, NULL,
+			   "%s is an absolute path: kustomizations name files relative to their folder", rel);
+		return NULL;
+	}
+	char *joined = *dir ? kv_xasprintf("%s/%s", dir, rel) : kv_xstrdup(rel);
+	char *norm = kv_path_normalize(joined);
+	free(joined);
+	if (!norm) {
+		rn_problem(r, src, at, KV_RULE_RENDER_PATH, NULL,
+			   "%s leads out of the repository: kvet reads nothing outside it", rel);
+		return NULL;
+	}
+	return norm;
+}
+
+/* The work-tree path of rel; NULL when a symbolic link on the way leads out of the root. */
+static char *worktree_path(kv_render *r, const char *rel)
+{
+	char *full = *rel ? kv_xasprintf("%s/%s", r->o.root, rel) : kv_xstrdup(r->o.root);
+	char real[PATH_MAX];
+	if (!realpath(full, real))
+		return full; /* absent: the caller says so */
+	size_t n = strlen(r->root_real);
+	if (strncmp(real, r->root_real, n) != 0 || (real[n] != '\0' && real[n] != '/')) {
+		free(full);
+		return NULL;
+	}
+	return full;
+}
+
+rn_kind rn_fs_kind(kv_render *r, const char *path)
+{
+	if (r->o.rev) {
+		int k = kv_source_rev_kind(r->o.rev, path);
+		return k == 1 ? RN_FILE : k == 2 ? RN_DIR : RN_ABSENT;
+	}
+	char *full = worktree_path(r, path);
+	struct stat st;
+	rn_kind k = !full || stat(full, &st) != 0 ? RN_ABSENT : S_ISDIR(st.st_mode) ? RN_DIR : S_ISREG(st.st_mode) ? RN_FILE : RN_ABSENT;
+	free(full);
+	return k;
+}
+
+static int read_bytes(kv_render *r, const char *path, kv_buf *data, kv_buf *err)
+{
+	uint64_t max = r->o.limits.file_size;
+	if (r->o.rev) {
+		char oid[41];
+		int rc = kv_source_rev_read(r->o.rev, path, max, data, oid, err);
+		if (rc == 1)
+			kv_buf_puts(err, "absent from the revision, or larger than limits.fileSize");
+		return rc == 0 ? 0 : -1;
+	}
+	char *full = worktree_path(r, path);
+	if (!full) {
+		kv_buf_puts(err, "a symbolic link that leads out of the repository");
+		return -1;
+	}
+	int rc = kv_file_read(full, max, data, err);
+	free(full);
+	if (rc == 1)
+		kv_buf_printf(err, "larger than limits.fileSize (%llu bytes)", (unsigned long long)max);
+	return rc == 0 ? 0 : -1;
+}
+
+uint16_t rn_fs_read(kv_render *r, const char *path, uint16_t src, const kv_node *at)
+{
+	uint64_t *slot = kv_map_find(r->file_index, path, strlen(path));
+	if (slot)
+		return (uint16_t)*slot;
+	if (r->nfiles >= r->o.max_files || r->nfiles >= UINT16_MAX - 1) {
+		rn_problem(r, src, at, KV_RULE_RENDER_LIMIT, NULL,
+			   "the render reads more than %u files: stopped at %s", r->o.max_files, path);
+		return 0;
+	}
+	kv_buf data = KV_BUF_INIT, err = KV_BUF_INIT;
+	if (read_bytes(r, path, &data, &err) != 0) {
+		rn_problem(r, src, at, KV_RULE_RENDER_MISSING, NULL, "cannot read %s: %s", path, kv_buf_cstr(&err));
+		kv_buf_free(&data);
+		kv_buf_free(&err);
+		return 0;
+	}
+	kv_buf_free(&err);
+	KV_GROW(r->files, r->capfiles, r->nfiles + 1);
+	rn_file *f = &r->files[r->nfiles++];
+	f->path = kv_arena_strndup(r->arena, path, strlen(path));
+	f->len = data.len;
+	f->text = kv_arena_memdup(r->arena, data.data ? data.data : "", data.len + 1);
+	f->text[data.len] = '\0';
+	kv_buf_free(&data);
+	*kv_map_slot(r->file_index, path, strlen(path), NULL) = r->nfiles;
+	return (uint16_t)r->nfiles;
+}
+
+static int str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int rn_fs_list(kv_render *r, const char *dir, char ***names, size_t *n)
+{
+	*names = NULL;
+	*n = 0;
+	if (r->o.rev) {
+		/* The revision lists every file below the folder; keep its direct entries. */
+		char **all;
+		size_t count;
+		if (kv_source_rev_list(r->o.rev, dir, &all, &count) != 0)
+			return -1;
+		size_t cap = 0, plen = *dir ? strlen(dir) + 1 : 0;
+		for (size_t i = 0; i < count; i++) {
+			const char *rest = all[i] + plen;
+			const char *slash = strchr(rest, '/');
+			char *entry = kv_xstrndup(rest, slash ? (size_t)(slash - rest) : strlen(rest));
+			if (*n && strcmp((*names)[*n - 1], entry) == 0) {
+				free(entry);
+			} else {
+				KV_GROW(*names, cap, *n + 1);
+				(*names)[(*n)++] = entry;
+			}
+			free(all[i]);
+		}
+		free(all);
+		return 0;
+	}
+	char *full = worktree_path(r, dir);
+	DIR *d = full ? opendir(full) : NULL;
+	free(full);
+	if (!d)
+		return -1;
+	size_t cap = 0;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		KV_GROW(*names, cap, *n + 1);
+		(*names)[(*n)++] = kv_xstrdup(e->d_name);
+	}
+	closedir(d);
+	kv_sort(*names, *n, sizeof **names, str_cmp);
+	return 0;
+}
+
+size_t rn_load_docs(kv_render *r, uint16_t src, kv_node ***docs)
+{
+	const rn_file *f = &r->files[src - 1];
+	kv_diags d;
+	kv_diags_init(&d, NULL, 0);
+	kv_loader *l = kv_loader_new(f->text, f->len, kv_syntax_for_path(f->path), &r->o.limits, &d);
+	kv_node **out = NULL;
+	size_t n = 0, cap = 0;
+	kv_doc doc;
+	while (kv_loader_next(l, r->arena, &doc) == 1) {
+		if (!doc.root)
+			continue;
+		kv_node_set_source(doc.root, src);
+		KV_GROW(out, cap, n + 1);
+		out[n++] = doc.root;
+	}
+	kv_loader_free(l);
+	for (size_t i = 0; i < d.n; i++) {
+		kv_node at = {.src = src, .line = d.items[i].line, .col = d.items[i].col};
+		rn_problem(r, src, d.items[i].line ? &at : NULL, d.items[i].rule, d.items[i].hint, "%s", d.items[i].message);
+	}
+	kv_diags_free(&d);
+	kv_node **arr = kv_arena_alloc(r->arena, sizeof *arr * (n ? n : 1));
+	if (n)
+		memcpy(arr, out, sizeof *arr * n);
+	free(out);
+	*docs = arr;
+	return n;
+}
+
+kv_render *kv_render_new(const kv_render_opts *o)
+{
+	kv_render *r = kv_xcalloc(1, sizeof *r);
+	r->o = *o;
+	if (!r->o.max_files)
+		r->o.max_files = KV_RENDER_MAX_FILES;
+	if (!r->o.max_objects)
+		r->o.max_objects = KV_RENDER_MAX_OBJECTS;
+	if (!r->o.limits.file_size)
+		kv_limits_default(&r->o.limits);
+	r->arena = kv_arena_new();
+	r->file_index = kv_map_new();
+	if (o->root) {
+		char real[PATH_MAX];
+		r->root_real = kv_xstrdup(realpath(o->root, real) ? real : o->root);
+	}
+	return r;
+}
+
+void kv_render_free(kv_render *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->nproblems; i++) {
+		free(r->problems[i].message);
+		free(r->problems[i].hint);
+	}
+	free(r->problems);
+	free(r->files);
+	free(r->stack);
+	free(r->root_real);
+	kv_map_free(r->file_index);
+	kv_arena_free(r->arena);
+	free(r);
+}
