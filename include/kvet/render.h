@@ -67,6 +67,58 @@ typedef struct {
  * the render), or -1 when nothing could be built (the reason is a problem). */
 int kv_kustomize_build(kv_render *r, const char *dir, kv_render_result *out);
 
+/* What a reconciler adds to the kustomization it builds. */
+typedef struct {
+	/* Kustomization fields set from outside the folder (Flux's targetNamespace, namePrefix,
+	 * patches, images, components...; Argo CD's source.kustomize), as a map whose nodes
+	 * belong to the file that set them, so findings point there. Merged into the folder's
+	 * kustomization: a list is appended to the folder's own, anything else replaces it.
+	 * NULL for none. */
+	const kv_node *overlay;
+	/* A folder without a kustomization file is built as Flux builds it (rn_flux_generated):
+	 * every manifest below it, and sub-folders with their own kustomization as resources.
+	 * Without it, such a folder is a problem, as in `kustomize build`. */
+	bool generate;
+} kv_build_opts;
+
+/* kv_kustomize_build with a reconciler's additions (bo may be NULL). */
+int kv_kustomize_build_ex(kv_render *r, const char *dir, const kv_build_opts *bo, kv_render_result *out);
+
+/* True when file src was read as manifests by a build of this render (a resource file, not a
+ * kustomization, patch or generator input). */
+bool kv_render_file_applied(const kv_render *r, uint16_t src);
+
+/* ---- reconciler units ----
+ * What a reconciler applies as one: a Flux Kustomization, an Argo CD Application (or one an
+ * ApplicationSet generates), a top-level kustomization folder, or the plain manifests no
+ * other unit applies. */
+typedef enum { KV_UNIT_FLUX, KV_UNIT_ARGO, KV_UNIT_KUSTOMIZE, KV_UNIT_PLAIN } kv_unit_kind;
+
+typedef struct {
+	kv_unit_kind kind;
+	const char *name;      /* Flux: namespace/name; Argo CD: the Application's name; a folder; "plain" */
+	const char *path;      /* the folder rendered, relative to the root ("" for the root) */
+	const kv_node *def;    /* the object that defines the unit (in the render), or NULL */
+	const char *namespace; /* given to namespaced objects without one (targetNamespace,
+				  destination.namespace), or NULL */
+	bool prune;
+	bool decryption;       /* Flux: spec.decryption is set */
+	const char **depends_on; /* names of units it depends on (Flux dependsOn) */
+	const kv_node **depends_at; /* where each is written */
+	size_t ndepends;
+	bool rendered;         /* false when kvet could not render it (the reason is a problem) */
+	kv_render_result result;
+} kv_unit;
+
+typedef struct {
+	kv_unit *items; /* render arena */
+	size_t n;
+} kv_units;
+
+/* Finds the reconciler units of the repository and renders each (units.c). Returns 0, or -1
+ * when the repository could not be read at all. */
+int kv_render_units(kv_render *r, kv_units *out);
+
 /* Appends the objects as a YAML stream ("---" between documents), as kustomize prints them:
  * block style, strings quoted only where YAML would read them otherwise. */
 void kv_render_emit_yaml(kv_buf *out, const kv_node *const *objects, size_t n);

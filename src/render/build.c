@@ -229,6 +229,40 @@ uint16_t rn_kust_file(kv_render *r, const rn_kust *k, const kv_node *at)
 	return src;
 }
 
+/* The top kustomization with a reconciler's additions (kv_build_opts.overlay): lists are
+ * appended to the folder's own, anything else replaces it. The nodes keep their files. */
+static kv_node *overlaid(kv_render *r, kv_node *root)
+{
+	const kv_node *ov = r->bo ? r->bo->overlay : NULL;
+	if (!ov || ov->type != KV_MAP || ov->len == 0)
+		return root;
+	kv_node *m = rn_new_map(r, root);
+	m->u.pairs = kv_arena_alloc(r->arena, sizeof *m->u.pairs * (root->len + ov->len));
+	memcpy(m->u.pairs, root->u.pairs, sizeof *m->u.pairs * root->len);
+	m->len = root->len;
+	for (uint32_t i = 0; i < ov->len; i++) {
+		const kv_pair *add = &ov->u.pairs[i];
+		kv_pair *have = NULL;
+		for (uint32_t j = 0; j < m->len; j++)
+			if (kv_str_eq(m->u.pairs[j].key, add->key->u.s))
+				have = &m->u.pairs[j];
+		if (!have) {
+			m->u.pairs[m->len++] = *add;
+		} else if (have->value->type == KV_LIST && add->value->type == KV_LIST) {
+			kv_node *l = rn_new_list(r, have->value);
+			uint32_t n = have->value->len + add->value->len;
+			l->u.items = kv_arena_alloc(r->arena, sizeof *l->u.items * (n ? n : 1));
+			memcpy(l->u.items, have->value->u.items, sizeof *l->u.items * have->value->len);
+			memcpy(l->u.items + have->value->len, add->value->u.items, sizeof *l->u.items * add->value->len);
+			l->len = n;
+			have->value = l;
+		} else {
+			have->value = add->value;
+		}
+	}
+	return m;
+}
+
 /* Finds and loads the kustomization file of folder dir. */
 static bool load_kust(kv_render *r, const char *dir, rn_kust *k, uint16_t from, const kv_node *at)
 {
@@ -242,6 +276,17 @@ static bool load_kust(kv_render *r, const char *dir, rn_kust *k, uint16_t from, 
 				found = kust_names[i];
 		}
 		free(p);
+	}
+	if (count == 0 && r->depth == 0 && r->bo && r->bo->generate) {
+		const kv_node *cause = r->bo->overlay ? r->bo->overlay : at;
+		kv_node *gen = rn_flux_generated(r, dir, cause);
+		if (!gen)
+			return false;
+		k->src = cause ? cause->src : from;
+		k->dir = kv_arena_strndup(r->arena, dir, strlen(dir));
+		k->path = *dir ? k->dir : ".";
+		k->root = overlaid(r, gen);
+		return check_kind(r, k) & check_fields(r, k);
 	}
 	if (count == 0) {
 		rn_problem(r, from, at, KV_RULE_RENDER_MISSING,
@@ -266,7 +311,7 @@ static bool load_kust(kv_render *r, const char *dir, rn_kust *k, uint16_t from, 
 			   n ? "a kustomization must be a map" : "the kustomization is empty");
 		return false;
 	}
-	k->root = docs[0];
+	k->root = r->depth == 0 ? overlaid(r, docs[0]) : docs[0];
 	return check_kind(r, k) & check_fields(r, k);
 }
 
@@ -356,6 +401,7 @@ static bool add_doc(kv_render *r, rn_acc *a, kv_node *doc, int depth)
 
 static bool add_file(kv_render *r, rn_acc *a, uint16_t src)
 {
+	r->files[src - 1].applied = true;
 	kv_node **docs;
 	size_t probs = r->nproblems;
 	size_t n = rn_load_docs(r, src, &docs);
@@ -614,8 +660,19 @@ static bool sort_result(kv_render *r, const rn_kust *k, rn_list *l)
 	return true;
 }
 
+bool kv_render_file_applied(const kv_render *r, uint16_t src)
+{
+	return src && src <= r->nfiles && r->files[src - 1].applied;
+}
+
 int kv_kustomize_build(kv_render *r, const char *dir, kv_render_result *out)
 {
+	return kv_kustomize_build_ex(r, dir, NULL, out);
+}
+
+int kv_kustomize_build_ex(kv_render *r, const char *dir, const kv_build_opts *bo, kv_render_result *out)
+{
+	r->bo = bo;
 	memset(out, 0, sizeof *out);
 	char *norm = kv_path_normalize(dir);
 	if (!norm) {
@@ -629,6 +686,7 @@ int kv_kustomize_build(kv_render *r, const char *dir, kv_render_result *out)
 	free(norm);
 	if (!r->top.root) {
 		rn_list_free(&a.res);
+		r->bo = NULL;
 		return -1;
 	}
 	bool ok = rc == 0;
@@ -646,5 +704,6 @@ int kv_kustomize_build(kv_render *r, const char *dir, kv_render_result *out)
 	out->n = a.res.n;
 	out->complete = ok && r->nproblems == probs;
 	rn_list_free(&a.res);
+	r->bo = NULL;
 	return 0;
 }

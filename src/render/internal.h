@@ -21,6 +21,7 @@ typedef struct {
 	char *path; /* relative to the root, normalized */
 	char *text;
 	size_t len;
+	bool applied; /* read as manifests by a build */
 } rn_file;
 
 /* ---- resources ---- */
@@ -178,6 +179,7 @@ struct kv_render {
 	uint64_t objects;   /* made so far, against o.max_objects */
 	rn_config defaults; /* kustomize's built-in field specs (rn_config_defaults) */
 	rn_kust top;        /* the kustomization of the folder being built */
+	const kv_build_opts *bo; /* the reconciler's additions to the build under way, or NULL */
 	bool defaults_ready;
 };
 
@@ -243,6 +245,31 @@ typedef struct {
 void rn_order_default(rn_order *o);
 /* Sorts in kustomize's legacy order (kinds first and last, then by id). */
 void rn_sort_legacy(rn_list *l, const rn_order *o);
+
+/* ---- selecting resources (select.c) ----
+ * A selector as patches' `target` and replacements' `select`/`reject` write it: group,
+ * version, kind, name and namespace are regular expressions anchored at both ends (empty or
+ * absent matches anything); name matches the object's original or current name, namespace
+ * its original or current effective namespace ("default" when it has none, never for a
+ * cluster-scoped kind); labelSelector and annotationSelector use Kubernetes label selector
+ * syntax (k=v, k==v, k!=v, k in (a,b), k notin (a,b), k, !k, comma-separated). Pattern
+ * matching is bounded; running out of the budget is a limit/regex problem at the selector. */
+typedef struct rn_select rn_select;
+/* Parses the selector map sel of file src: NULL (with a problem at the bad field) when it is
+ * malformed. */
+rn_select *rn_select_parse(kv_render *r, uint16_t src, const kv_node *sel);
+/* 1 when res matches, 0 when not, -1 when a pattern ran out of its budget (reported once). */
+int rn_select_match(kv_render *r, const rn_select *s, const rn_res *res);
+void rn_select_free(rn_select *s);
+/* The effective namespace kustomize matches: the namespace, "default" when empty, or
+ * "_non_namespaceable_" for a cluster-scoped kind. */
+const char *rn_effective_ns(const char *group, const char *kind, const char *ns);
+
+/* The kustomization Flux generates for folder dir, which has none (flux.c): a map with
+ * `resources` listing every manifest file below it and each sub-folder that holds a
+ * kustomization file (not descended), its nodes made at cause. NULL with a problem when the
+ * folder cannot be read. */
+kv_node *rn_flux_generated(kv_render *r, const char *dir, const kv_node *cause);
 
 /* ---- the build's steps (build.c calls them in kustomize's order) ----
  * Each reads its own fields of the kustomization, reports problems there, and returns 0, or

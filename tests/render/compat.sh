@@ -6,6 +6,8 @@
 # or when kvet renders a folder kubectl refuses without reporting any problem.
 # kubectl's outputs are cached in build/oracle, keyed by the contents of each repository.
 # Skips (with a message) without kubectl; the corpus part skips without ../shared.
+# For work on one area: COMPAT_REPOS="fixtures" (names of corpus repositories, or fixtures)
+# limits the run; COMPAT_ORACLE sets the cache folder.
 . tests/scripts/lib.sh
 COMPARE=${RENDER_COMPARE:?set RENDER_COMPARE to the compare tool}
 case "$COMPARE" in /*) ;; *) COMPARE="$ROOT/$COMPARE" ;; esac
@@ -13,7 +15,7 @@ if ! command -v kubectl >/dev/null 2>&1; then
 	echo "skip: kubectl is not installed (it is the oracle for kustomize's behaviour)"
 	exit 0
 fi
-ORACLE="$ROOT/build/oracle"
+ORACLE=${COMPAT_ORACLE:-$ROOT/build/oracle}
 mkdir -p "$ORACLE"
 KVER=$(kubectl version --client 2>/dev/null | sed -n 's/^Kustomize Version: //p')
 TARGET=95
@@ -79,12 +81,12 @@ repo() {
 corpus="$ROOT/../shared/corpus"
 if [ -d "$corpus" ]; then
 	for d in "$corpus"/*/; do
-		repo "$(basename "$d")" "$d"
+		case " ${COMPAT_REPOS:-$(basename "$d")} " in *" $(basename "$d") "*) repo "$(basename "$d")" "$d" ;; esac
 	done
 else
 	echo "skip: ../shared/corpus is absent (it is not part of kvet's repository): fixtures only"
 fi
-repo fixtures "$ROOT/fixtures"
+case " ${COMPAT_REPOS:-fixtures} " in *" fixtures "*) repo fixtures "$ROOT/fixtures" ;; esac
 
 echo "kustomize $KVER vs kvet render --kustomize"
 printf '%-32s %7s %7s %9s %10s %9s %9s %9s %8s\n' repository folders kubectl identical equivalent different kvet-fail both-fail kvet-only
