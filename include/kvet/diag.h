@@ -71,7 +71,17 @@ typedef enum {
 	X(RENDER_CYCLE, "render/cycle", ERROR, "kustomizations include each other in a cycle") \
 	X(RENDER_CONFLICT, "render/conflict", ERROR, "two objects of one build have the same identity, or a patch or generator cannot be applied") \
 	X(RENDER_UNSUPPORTED, "render/unsupported", WARNING, "kvet does not render this (Helm charts, plugins, remote bases, vars): not rendered, said so") \
-	X(RENDER_LIMIT, "render/limit", ERROR, "a render read too many files or made too many objects")
+	X(RENDER_LIMIT, "render/limit", ERROR, "a render read too many files or made too many objects") \
+	X(RENDER_SUBSTITUTE, "render/substitute", ERROR, "a Flux postBuild substitution is malformed, its source is missing or encrypted, or its result is not valid YAML") \
+	X(RENDER_EXTERNAL, "render/external", INFO, "a unit's source is another repository (or a Helm chart repository): not rendered") \
+	X(RENDER_UNAPPLIED, "render/unapplied", INFO, "a manifest file no reconciler unit applies: checked as a file only") \
+	X(RENDER_NO_NAMESPACE, "render/no-namespace", ERROR, "a namespaced object a unit renders will have no namespace (Flux fails with \"namespace not specified\")") \
+	X(RENDER_MISSING_CRD, "render/missing-crd", WARNING, "a custom resource whose CRD no unit it depends on (or itself) applies") \
+	X(RENDER_MISSING_NAMESPACE, "render/missing-namespace", WARNING, "an object's namespace is created by no unit") \
+	X(RENDER_DUPLICATE, "render/duplicate", ERROR, "one object (group, kind, namespace, name) is rendered by two units") \
+	X(RENDER_UNHASHED, "render/unhashed-ref", ERROR, "a HelmRelease valuesFrom names a generated ConfigMap or Secret by its name without the hash suffix") \
+	X(RENDER_DEPENDS, "render/depends-on", ERROR, "dependsOn names a unit that does not exist, or units depend on each other in a cycle") \
+	X(RENDER_DECRYPTION, "render/decryption", ERROR, "a Flux unit applies SOPS-encrypted objects without spec.decryption")
 
 typedef enum {
 #define X(e, name, sev, doc) KV_RULE_##e,
