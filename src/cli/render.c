@@ -1,11 +1,14 @@
-/* render.c: `kvet render`: what a reconciler would apply, printed as `kustomize build`
- * prints it. `--kustomize DIR` builds one kustomization folder exactly as `kustomize build
- * DIR` does (the compatibility test compares the two). Problems go to stderr as findings. */
+/* render.c: `kvet render`: what the reconcilers of a repository would apply, unit by unit
+ * (Flux Kustomizations, Argo CD Applications, else kustomization folders and plain files),
+ * printed as `kustomize build` prints it. `--kustomize DIR` builds one kustomization folder
+ * exactly as `kustomize build DIR` does (the compatibility test compares the two). Problems
+ * go to stderr as findings. */
 #include "cli.h"
 #include "opts.h"
 
 #include "kvet/alloc.h"
 #include "kvet/render.h"
+#include "kvet/source.h"
 #include "kvet/strutil.h"
 
 #include <errno.h>
@@ -16,9 +19,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-enum { O_KUSTOMIZE, O_ROOT, O_FORMAT, O_HELP };
+enum { O_KUSTOMIZE, O_ROOT, O_REV, O_UNIT, O_FORMAT, O_HELP };
 
 static const kv_opt opts[] = {
+	[O_REV] = {"rev", 0, "REV", "render a git revision's tree (sha, branch, tag, HEAD~2), not the work tree"},
+	[O_UNIT] = {"unit", 'u', "NAME", "print only the unit of that name (namespace/name for Flux; may repeat)"},
 	[O_KUSTOMIZE] = {"kustomize", 0, "DIR", "build the kustomization in DIR, as `kustomize build DIR` does"},
 	[O_ROOT] = {"root", 0, "DIR", "the repository root: nothing outside it is read (default: the git\n"
 				       "work tree holding DIR, else the current folder when it holds DIR,\n"
@@ -32,16 +37,26 @@ static const kv_opt opts[] = {
 static void print_help(FILE *to)
 {
 	kv_buf b = KV_BUF_INIT;
-	kv_buf_puts(&b, "usage: kvet render --kustomize DIR [--root DIR] [--format yaml|json]\n"
+	kv_buf_puts(&b, "usage: kvet render [PATH] [--rev REV] [--unit NAME] [--format yaml|json]\n"
+			"       kvet render --kustomize DIR [--root DIR] [--format yaml|json]\n"
 			"\n"
-			"Prints the objects a kustomization folder builds, as `kustomize build DIR` prints\n"
-			"them: keys sorted, objects in kustomize's order, \"---\" between them. Problems\n"
-			"(a missing file, a cycle, what kvet cannot render) are printed to stderr with\n"
-			"their file:line:col.\n"
+			"Prints what the reconcilers of the repository at PATH (default: the current\n"
+			"folder) would apply, unit by unit: each Flux Kustomization and Argo CD Application\n"
+			"found in it; with neither, each top-level kustomization folder and one \"plain\"\n"
+			"unit of the manifests no kustomization applies. Each unit starts with a \"# unit\"\n"
+			"comment line, then its objects as kustomize prints them (JSON: an array of\n"
+			"{unit, kind, path, objects}).\n"
+			"\n"
+			"--kustomize DIR prints the objects one kustomization folder builds, as\n"
+			"`kustomize build DIR` prints them: keys sorted, objects in kustomize's order,\n"
+			"\"---\" between them.\n"
+			"\n"
+			"Problems (a missing file, a cycle, what kvet cannot render) are printed to stderr\n"
+			"with their file:line:col.\n"
 			"\noptions:\n");
 	kv_opt_help(&b, opts, NOPTS);
 	kv_buf_puts(&b, "\nexit codes: 0 rendered, 1 rendered with errors (the output is incomplete),\n"
-			"2 usage error, 3 the folder cannot be read\n");
+			"2 usage error, 3 the folder or revision cannot be read\n");
 	fputs(kv_buf_cstr(&b), to);
 	kv_buf_free(&b);
 }
@@ -145,11 +160,138 @@ static int render_kustomize(const char *dir, const char *root_opt, bool json)
 	return code;
 }
 
+static const char *const kind_names[] = {
+	[KV_UNIT_FLUX] = "flux", [KV_UNIT_ARGO] = "argo", [KV_UNIT_KUSTOMIZE] = "kustomize", [KV_UNIT_PLAIN] = "plain",
+};
+
+static bool wanted(const kv_unit *u, char *const *names, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(u->name, names[i]) == 0)
+			return true;
+	return n == 0;
+}
+
+/* "# unit NAME (KIND, path P, defined at F:L): N objects" */
+static void unit_header(kv_buf *b, const kv_render *r, const kv_unit *u)
+{
+	kv_buf_printf(b, "# unit %s (%s, path %s", u->name, kind_names[u->kind], *u->path ? u->path : ".");
+	const char *def = u->def ? kv_render_file_path(r, u->def->src) : NULL;
+	if (def)
+		kv_buf_printf(b, ", defined at %s:%u", def, u->def->line);
+	if (!u->rendered)
+		kv_buf_puts(b, "): not rendered\n");
+	else
+		kv_buf_printf(b, "): %zu object%s%s\n", u->result.n, u->result.n == 1 ? "" : "s",
+			      u->result.complete ? "" : ", incomplete");
+}
+
+static void json_string(kv_buf *b, const char *s)
+{
+	kv_buf_putc(b, '"');
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			kv_buf_printf(b, "\\%c", c);
+		else if (c < 0x20)
+			kv_buf_printf(b, "\\u%04x", c);
+		else
+			kv_buf_putc(b, (char)c);
+	}
+	kv_buf_putc(b, '"');
+}
+
+static void emit_units(kv_buf *out, const kv_render *r, const kv_units *us, char *const *names, size_t nnames,
+		       bool json)
+{
+	bool first = true;
+	if (json)
+		kv_buf_puts(out, "[");
+	for (size_t i = 0; i < us->n; i++) {
+		const kv_unit *u = &us->items[i];
+		if (!wanted(u, names, nnames))
+			continue;
+		const kv_node *const *objs = (const kv_node *const *)u->result.objects;
+		if (json) {
+			kv_buf_puts(out, first ? "\n{\"unit\": " : ",\n{\"unit\": ");
+			json_string(out, u->name);
+			kv_buf_printf(out, ", \"kind\": \"%s\", \"path\": ", kind_names[u->kind]);
+			json_string(out, u->path);
+			kv_buf_printf(out, ", \"rendered\": %s, \"objects\": ", u->rendered ? "true" : "false");
+			kv_render_emit_json(out, objs, u->rendered ? u->result.n : 0);
+			while (out->len && out->data[out->len - 1] == '\n')
+				out->len--;
+			kv_buf_puts(out, "}");
+		} else {
+			if (!first)
+				kv_buf_puts(out, "---\n");
+			unit_header(out, r, u);
+			if (u->rendered)
+				kv_render_emit_yaml(out, objs, u->result.n);
+		}
+		first = false;
+	}
+	if (json)
+		kv_buf_puts(out, "\n]\n");
+}
+
+/* The units of the repository at path (its work tree, or revision rev). */
+static int render_units(const char *path, const char *rev, char *const *names, size_t nnames, bool json)
+{
+	kv_source *src = NULL;
+	char real[PATH_MAX];
+	kv_render_opts o = {0};
+	if (rev) {
+		kv_buf err = KV_BUF_INIT;
+		if (kv_source_rev(&src, path, rev, NULL, 0, &err) != 0) {
+			fprintf(stderr, "kvet render: error: %s\n", kv_buf_cstr(&err));
+			kv_buf_free(&err);
+			return KV_EXIT_USAGE;
+		}
+		kv_buf_free(&err);
+		o.rev = src;
+	} else if (!realpath(path, real) || !is_dir(real)) {
+		fprintf(stderr, "kvet render: error: %s: %s\n", path, is_dir(path) ? strerror(errno) : "not a folder");
+		return KV_EXIT_INTERNAL;
+	} else {
+		o.root = real;
+	}
+	kv_render *r = kv_render_new(&o);
+	kv_units us;
+	int rc = kv_render_units(r, &us);
+	int code = KV_EXIT_OK;
+	size_t shown = 0;
+	for (size_t i = 0; i < us.n; i++)
+		shown += wanted(&us.items[i], names, nnames);
+	if (rc == 0 && nnames && shown == 0) {
+		fprintf(stderr, "kvet render: error: no unit is named %s; the units are:\n", names[0]);
+		for (size_t i = 0; i < us.n; i++)
+			fprintf(stderr, "  %s\n", us.items[i].name);
+		code = KV_EXIT_USAGE;
+	} else {
+		kv_buf out = KV_BUF_INIT;
+		if (rc == 0)
+			emit_units(&out, r, &us, names, nnames, json);
+		code = kv_cli_write("-", out.data ? out.data : "", out.len) == 0 ? KV_EXIT_OK : KV_EXIT_INTERNAL;
+		kv_buf_free(&out);
+		bool errors = print_problems(r);
+		if (rc != 0)
+			code = KV_EXIT_INTERNAL;
+		else if (code == KV_EXIT_OK && errors)
+			code = KV_EXIT_FINDINGS;
+	}
+	kv_render_free(r);
+	kv_source_free(src);
+	return code;
+}
+
 int kv_cmd_render(int argc, char **argv)
 {
 	kv_optparser p;
 	kv_opt_init(&p, argc, argv, opts, NOPTS);
-	const char *kdir = NULL, *root = NULL, *format = "yaml";
+	const char *kdir = NULL, *root = NULL, *rev = NULL, *format = "yaml";
+	char **units = NULL;
+	size_t nunits = 0, capunits = 0;
 	int o;
 	while ((o = kv_opt_next(&p)) >= 0) {
 		switch (o) {
@@ -162,9 +304,17 @@ int kv_cmd_render(int argc, char **argv)
 		case O_FORMAT:
 			format = p.value;
 			break;
+		case O_REV:
+			rev = p.value;
+			break;
+		case O_UNIT:
+			KV_GROW(units, capunits, nunits + 1);
+			units[nunits++] = (char *)p.value;
+			break;
 		case O_HELP:
 			print_help(stdout);
 			free(p.pos);
+			free(units);
 			return KV_EXIT_OK;
 		}
 	}
@@ -173,12 +323,17 @@ int kv_cmd_render(int argc, char **argv)
 		fprintf(stderr, "kvet render: error: %s\n", p.err);
 	else if (strcmp(format, "yaml") != 0 && strcmp(format, "json") != 0)
 		fprintf(stderr, "kvet render: error: --format must be yaml or json, not %s\n", format);
-	else if (!kdir || p.npos)
-		fprintf(stderr, "kvet render: error: give the folder to build with --kustomize DIR\n");
-	else
+	else if (kdir && (p.npos || rev || nunits))
+		fprintf(stderr, "kvet render: error: --kustomize DIR takes no PATH, --rev or --unit\n");
+	else if (!kdir && root)
+		fprintf(stderr, "kvet render: error: --root goes with --kustomize DIR (PATH is the repository root)\n");
+	else if (p.npos > 1)
+		fprintf(stderr, "kvet render: error: give one repository PATH\n");
+	else if (kdir)
 		code = render_kustomize(kdir, root, strcmp(format, "json") == 0);
-	if (code == KV_EXIT_USAGE && o != -2 && (!kdir || p.npos))
-		print_help(stderr);
+	else
+		code = render_units(p.npos ? p.pos[0] : ".", rev, units, nunits, strcmp(format, "json") == 0);
 	free(p.pos);
+	free(units);
 	return code;
 }
