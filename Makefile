@@ -127,6 +127,7 @@ check: test asan ubsan
 
 bench: $(KVET)
 	@tests/bench/bench.sh $(KVET)
+	@tests/bench/render.sh $(KVET)
 
 fuzz:
 	@$(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk BUILD=build/fuzz
