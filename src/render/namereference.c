@@ -1,19 +1,578 @@
-/* namereference.c: content hashes on generated names and name references fixed after
- * renames. SCAFFOLDING until written. */
+/* namereference.c: at the top of a build, the content hash on the names of generated
+ * ConfigMaps and Secrets, then every name reference to a renamed object fixed, as
+ * kustomize's name reference transformer does: a field that (by the nameReference
+ * configuration) refers to a kind by name, and names an earlier name of one object of that
+ * kind the referrer can see, takes that object's current name. */
 #include "internal.h"
+
+#include "hash.h"
+#include "kvet/alloc.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- content hashes ---- */
 
 int rn_hash_names(kv_render *r, rn_acc *a)
 {
-	(void)r;
-	(void)a;
+	int rc = 0;
+	for (size_t i = 0; i < a->res.n; i++) {
+		rn_res *res = a->res.items[i];
+		if (!(res->flags & RN_NEEDS_HASH))
+			continue;
+		kv_node *meta = rn_get(res->obj, "metadata");
+		kv_node *name = rn_get(meta, "name");
+		if (!kv_str(name)) {
+			rn_problem(r, 0, name ? name : res->obj, KV_RULE_RENDER_KUSTOMIZATION, NULL,
+				   "a generated object needs a name to take its content hash");
+			rc = -1;
+			continue;
+		}
+		char h[11];
+		rn_content_hash(res->obj, h);
+		rn_res_remember(r, res);
+		char *renamed = kv_xasprintf("%s-%s", name->u.s, h);
+		rn_set(r, meta, "name", rn_new_string(r, renamed, strlen(renamed), name), name);
+		free(renamed);
+	}
+	rn_list_touch(&a->res);
+	return rc;
+}
+
+/* ---- what a referrer can see ---- */
+
+typedef struct {
+	const char *group, *kind, *ns, *name;
+	char gbuf[128];
+	bool cluster;
+} ident;
+
+static void ident_of(const rn_res *res, ident *out)
+{
+	rn_id id;
+	rn_id_of(res, &id);
+	snprintf(out->gbuf, sizeof out->gbuf, "%s", id.group);
+	out->group = out->gbuf;
+	out->kind = id.kind ? id.kind : "";
+	out->ns = id.ns ? id.ns : "";
+	out->name = id.name ? id.name : "";
+	out->cluster = rn_cluster_scoped(out->group, out->kind);
+}
+
+static const char *eff_ns(const ident *id, const char *ns)
+{
+	return rn_effective_ns(id->group, id->kind, ns);
+}
+
+static bool ns_equal(const ident *a, const ident *b)
+{
+	return strcmp(eff_ns(a, a->ns), eff_ns(b, b->ns)) == 0;
+}
+
+/* True when res was renamed or moved (kustomize keeps earlier ids only then). */
+static bool has_prev(const rn_res *res, const ident *cur)
+{
+	for (size_t i = 0; i < res->nprev; i++)
+		if (strcmp(res->prev[i].name ? res->prev[i].name : "", cur->name) != 0 ||
+		    strcmp(res->prev[i].ns ? res->prev[i].ns : "", cur->ns) != 0)
+			return true;
+	return false;
+}
+
+/* The namespace an object had first (kustomize's original id). */
+static const char *orig_ns(const rn_res *res, const ident *cur)
+{
+	return has_prev(res, cur) && res->prev[0].ns ? res->prev[0].ns : cur->ns;
+}
+
+/* The namespaces of the ServiceAccounts a RoleBinding's subjects name. */
+static bool binding_sees(const rn_res *referrer, const char *ns)
+{
+	if (!kv_str_eq(rn_get(referrer->obj, "kind"), "RoleBinding"))
+		return false;
+	const kv_node *subjects = rn_get(referrer->obj, "subjects");
+	for (uint32_t i = 0; subjects && subjects->type == KV_LIST && i < subjects->len; i++) {
+		const kv_node *s = subjects->u.items[i];
+		if (kv_str_eq(rn_get(s, "kind"), "ServiceAccount") && kv_str(rn_get(s, "namespace")) &&
+		    strcmp(kv_str(rn_get(s, "namespace")), ns) == 0)
+			return true;
+	}
+	return false;
+}
+
+typedef struct {
+	rn_res **items;
+	size_t n, cap;
+} resvec;
+
+static void push(resvec *v, rn_res *res)
+{
+	KV_GROW(v->items, v->cap, v->n + 1);
+	v->items[v->n++] = res;
+}
+
+/* ---- the prefixes and suffixes kustomize compares ----
+ * kustomize records the prefixes and suffixes put on each name; kvet reads them back from
+ * the name: what stands before and after the first name in the name before its hash. */
+
+typedef struct {
+	const char *pre, *suf;
+	size_t npre, nsuf;
+} affixes;
+
+static void affixes_of(const rn_res *res, const ident *cur, affixes *out)
+{
+	memset(out, 0, sizeof *out);
+	out->pre = out->suf = "";
+	const char *orig = res->nprev && res->prev[0].name ? res->prev[0].name : cur->name;
+	const char *base = cur->name;
+	if ((res->flags & RN_NEEDS_HASH) && res->nprev && res->prev[res->nprev - 1].name)
+		base = res->prev[res->nprev - 1].name;
+	const char *at = *orig ? strstr(base, orig) : NULL;
+	if (!at)
+		return;
+	out->pre = base;
+	out->npre = (size_t)(at - base);
+	out->suf = at + strlen(orig);
+	out->nsuf = strlen(out->suf);
+}
+
+/* kustomize's SameEndingSubSlice on the recorded lists, read on the joined strings: the
+ * outermost prefix starts the name, the outermost suffix ends it. */
+static bool affixes_equal(const affixes *a, const affixes *b)
+{
+	bool pre = a->npre == 0 || b->npre == 0
+			   ? a->npre == b->npre
+			   : strncmp(a->pre, b->pre, a->npre < b->npre ? a->npre : b->npre) == 0;
+	size_t n = a->nsuf < b->nsuf ? a->nsuf : b->nsuf;
+	bool suf = a->nsuf == 0 || b->nsuf == 0 ? a->nsuf == b->nsuf
+						: memcmp(a->suf + a->nsuf - n, b->suf + b->nsuf - n, n) == 0;
+	return pre && suf;
+}
+
+/* ---- fixing one reference ---- */
+
+typedef struct {
+	kv_render *r;
+	rn_acc *a;
+	rn_res *referrer;
+	ident rid;
+	const rn_nameref *target;
+	const rn_fspec *fs;
+	resvec visible; /* what the referrer can refer to */
+	int rc;
+} fixer;
+
+static bool gvk_selects(const char *group, const char *version, const char *kind, const rn_res *res)
+{
+	rn_fspec fs = {group, version, kind, NULL, false};
+	return rn_fspec_selects(&fs, res->obj);
+}
+
+static bool prev_name_is(const rn_res *res, const ident *cur, const char *name)
+{
+	if (!has_prev(res, cur))
+		return false;
+	for (size_t i = 0; i < res->nprev; i++)
+		if (res->prev[i].name && strcmp(res->prev[i].name, name) == 0)
+			return true;
+	return false;
+}
+
+/* roleRef/name: the candidates of roleRef's apiGroup and kind. */
+static bool roleref_ok(fixer *f, const rn_res *res)
+{
+	size_t n = strlen(f->fs->path);
+	if (n < 12 || strcmp(f->fs->path + n - 12, "roleRef/name") != 0)
+		return true;
+	const kv_node *rr = rn_get(f->referrer->obj, "roleRef");
+	const char *group = kv_str(rn_get(rr, "apiGroup")), *kind = kv_str(rn_get(rr, "kind"));
+	if (!rr || !rn_get(rr, "apiGroup") || !rn_get(rr, "kind"))
+		return true;
+	return gvk_selects(group ? group : "", NULL, kind ? kind : "", res);
+}
+
+static bool same_ns_as_referrer(fixer *f, const ident *cur)
+{
+	if (f->rid.cluster || cur->cluster || strcmp(cur->kind, "ServiceAccount") == 0)
+		return true;
+	return ns_equal(&f->rid, cur);
+}
+
+/* kustomize's selectReferral: the one candidate an old name can mean, NULL for none; a
+ * problem at at when several with different names remain. */
+static rn_res *select_referral(fixer *f, const char *old, resvec *cands, const kv_node *at)
+{
+	resvec keep = {0};
+	for (size_t i = 0; i < cands->n; i++) {
+		rn_res *c = cands->items[i];
+		ident cur;
+		ident_of(c, &cur);
+		if (prev_name_is(c, &cur, old) &&
+		    gvk_selects(f->target->group, f->target->version, f->target->kind, c) && roleref_ok(f, c) &&
+		    same_ns_as_referrer(f, &cur))
+			push(&keep, c);
+	}
+	rn_res *pick = NULL;
+	if (keep.n > 1) {
+		affixes ra, ca;
+		affixes_of(f->referrer, &f->rid, &ra);
+		size_t kept = 0;
+		for (size_t i = 0; i < keep.n; i++) {
+			ident cur;
+			ident_of(keep.items[i], &cur);
+			affixes_of(keep.items[i], &cur, &ca);
+			if (affixes_equal(&ra, &ca))
+				keep.items[kept++] = keep.items[i];
+		}
+		keep.n = kept;
+	}
+	if (keep.n >= 1)
+		pick = keep.items[0];
+	for (size_t i = 1; i < keep.n && pick; i++)
+		if (strcmp(rn_res_name(keep.items[i]) ? rn_res_name(keep.items[i]) : "", rn_res_name(pick) ? rn_res_name(pick) : "") != 0) {
+			kv_buf ids = KV_BUF_INIT;
+			for (size_t j = 0; j < keep.n; j++) {
+				const char *ns = rn_res_ns(keep.items[j]);
+				kv_buf_printf(&ids, "%s%s %s%s%s", j ? ", " : "", rn_res_kind(keep.items[j]),
+					      ns && *ns ? ns : "", ns && *ns ? "/" : "", rn_res_name(keep.items[j]));
+			}
+			rn_problem(f->r, 0, at, KV_RULE_RENDER_CONFLICT, "give the objects names that differ before the renames",
+				   "%s may refer to any of %s: kustomize refuses the ambiguity", old, kv_buf_cstr(&ids));
+			kv_buf_free(&ids);
+			f->rc = -1;
+			pick = NULL;
+		}
+	free(keep.items);
+	return pick;
+}
+
+static void set_scalar(fixer *f, kv_node **slot)
+{
+	kv_node *n = *slot;
+	if (n->type != KV_STRING)
+		return;
+	rn_res *ref = select_referral(f, n->u.s, &f->visible, n);
+	const char *name = ref ? rn_res_name(ref) : NULL;
+	if (name && strcmp(name, n->u.s) != 0)
+		*slot = rn_new_string(f->r, name, strlen(name), n);
+}
+
+/* A map with name (and maybe namespace): a namespace narrows the candidates to those
+ * first (else now) in it. */
+static void set_mapping(fixer *f, kv_node *m)
+{
+	kv_node *name = rn_get(m, "name"), *nsn = rn_get(m, "namespace");
+	if (!name) {
+		rn_problem(f->r, 0, m, KV_RULE_RENDER_CONFLICT, NULL,
+			   "name reference field %s holds a map without name: kustomize refuses it", f->fs->path);
+		f->rc = -1;
+		return;
+	}
+	if (name->type != KV_STRING)
+		return;
+	resvec cands = {0};
+	const char *want = nsn ? (kv_str(nsn) ? kv_str(nsn) : "") : NULL;
+	for (int pass = 0; want && pass < 2 && cands.n == 0; pass++)
+		for (size_t i = 0; i < f->visible.n; i++) {
+			ident cur;
+			ident_of(f->visible.items[i], &cur);
+			const char *ns = pass == 0 ? orig_ns(f->visible.items[i], &cur) : cur.ns;
+			if (strcmp(eff_ns(&cur, ns), want) == 0)
+				push(&cands, f->visible.items[i]);
+		}
+	rn_res *ref = select_referral(f, name->u.s, want ? &cands : &f->visible, name);
+	free(cands.items);
+	if (!ref)
+		return;
+	const char *rname = rn_res_name(ref), *rns = rn_res_ns(ref);
+	if (rname && strcmp(rname, name->u.s) != 0)
+		rn_set(f->r, m, "name", rn_new_string(f->r, rname, strlen(rname), name), name);
+	if (rns && *rns && (!kv_str(nsn) || strcmp(kv_str(nsn), rns) != 0))
+		rn_set(f->r, m, "namespace", rn_new_string(f->r, rns, strlen(rns), nsn ? nsn : name), name);
+}
+
+static int visit(kv_render *r, kv_node **slot, void *ctx)
+{
+	fixer *f = ctx;
+	kv_node *n = *slot;
+	if (!n || n->type == KV_NULL)
+		return 0;
+	if (n->type == KV_MAP) {
+		set_mapping(f, n);
+		return 0;
+	}
+	if (n->type != KV_LIST) {
+		set_scalar(f, slot);
+		return 0;
+	}
+	for (uint32_t i = 0; i < n->len; i++) {
+		kv_node *item = n->u.items[i];
+		if (item->type == KV_MAP)
+			set_mapping(f, item);
+		else if (item->type == KV_LIST) {
+			rn_problem(r, 0, item, KV_RULE_RENDER_CONFLICT, NULL,
+				   "name reference field %s holds a list in a list: kustomize refuses it", f->fs->path);
+			f->rc = -1;
+		} else if (item->type != KV_NULL)
+			set_scalar(f, &n->u.items[i]);
+	}
 	return 0;
+}
+
+/* kustomize's SubsetThatCouldBeReferencedByResource. */
+static void visible_to(fixer *f)
+{
+	f->visible.n = 0;
+	for (size_t i = 0; i < f->a->res.n; i++) {
+		rn_res *c = f->a->res.items[i];
+		ident cur;
+		ident_of(c, &cur);
+		if (f->rid.cluster || cur.cluster || ns_equal(&f->rid, &cur) || binding_sees(f->referrer, cur.ns))
+			push(&f->visible, c);
+	}
 }
 
 int rn_fix_references(kv_render *r, rn_acc *a)
 {
-	(void)r;
-	(void)a;
-	return 0;
+	const rn_config *cfg = a->cfg ? a->cfg : rn_config_defaults(r);
+	fixer f = {r, a, NULL, {0}, NULL, NULL, {0}, 0};
+	for (size_t i = 0; i < a->res.n; i++) {
+		f.referrer = a->res.items[i];
+		bool seen = false;
+		for (size_t t = 0; t < cfg->nnamerefs; t++) {
+			f.target = &cfg->namerefs[t];
+			for (size_t s = 0; s < f.target->by.n; s++) {
+				f.fs = &f.target->by.items[s];
+				if (!rn_fspec_selects(f.fs, f.referrer->obj))
+					continue;
+				if (!seen) {
+					ident_of(f.referrer, &f.rid);
+					visible_to(&f);
+					seen = true;
+				}
+				if (rn_fspec_walk(r, f.referrer->obj, f.fs, KV_NULL, NULL, visit, &f) < 0)
+					f.rc = -1;
+			}
+		}
+	}
+	free(f.visible.items);
+	return f.rc;
 }
 
-const char rn_default_namerefs_yaml[] = "";
+/* kustomize's built-in nameReference configuration (v5.5): for each kind, the fields of
+ * other kinds that name an object of it. Pod templates are listed for every workload. */
+const char rn_default_namerefs_yaml[] =
+	"nameReference:\n"
+	"- kind: Deployment\n"
+	"  fieldSpecs:\n"
+	"  - {path: spec/scaleTargetRef/name, kind: HorizontalPodAutoscaler}\n"
+	"- kind: ReplicationController\n"
+	"  fieldSpecs:\n"
+	"  - {path: spec/scaleTargetRef/name, kind: HorizontalPodAutoscaler}\n"
+	"- kind: ReplicaSet\n"
+	"  fieldSpecs:\n"
+	"  - {path: spec/scaleTargetRef/name, kind: HorizontalPodAutoscaler}\n"
+	"- kind: StatefulSet\n"
+	"  fieldSpecs:\n"
+	"  - {path: spec/scaleTargetRef/name, kind: HorizontalPodAutoscaler}\n"
+	"- kind: ConfigMap\n"
+	"  version: v1\n"
+	"  fieldSpecs:\n"
+	"  - {path: spec/volumes/configMap/name, version: v1, kind: Pod}\n"
+	"  - {path: spec/containers/env/valueFrom/configMapKeyRef/name, version: v1, kind: Pod}\n"
+	"  - {path: spec/initContainers/env/valueFrom/configMapKeyRef/name, version: v1, kind: Pod}\n"
+	"  - {path: spec/containers/envFrom/configMapRef/name, version: v1, kind: Pod}\n"
+	"  - {path: spec/initContainers/envFrom/configMapRef/name, version: v1, kind: Pod}\n"
+	"  - {path: spec/volumes/projected/sources/configMap/name, version: v1, kind: Pod}\n"
+	"  - {path: template/spec/volumes/configMap/name, kind: PodTemplate}\n"
+	"  - {path: template/spec/containers/env/valueFrom/configMapKeyRef/name, kind: PodTemplate}\n"
+	"  - {path: template/spec/initContainers/env/valueFrom/configMapKeyRef/name, kind: PodTemplate}\n"
+	"  - {path: template/spec/containers/envFrom/configMapRef/name, kind: PodTemplate}\n"
+	"  - {path: template/spec/initContainers/envFrom/configMapRef/name, kind: PodTemplate}\n"
+	"  - {path: template/spec/volumes/projected/sources/configMap/name, kind: PodTemplate}\n"
+	"  - {path: spec/template/spec/volumes/configMap/name, kind: Deployment}\n"
+	"  - {path: spec/template/spec/containers/env/valueFrom/configMapKeyRef/name, kind: Deployment}\n"
+	"  - {path: spec/template/spec/initContainers/env/valueFrom/configMapKeyRef/name, kind: Deployment}\n"
+	"  - {path: spec/template/spec/containers/envFrom/configMapRef/name, kind: Deployment}\n"
+	"  - {path: spec/template/spec/initContainers/envFrom/configMapRef/name, kind: Deployment}\n"
+	"  - {path: spec/template/spec/volumes/projected/sources/configMap/name, kind: Deployment}\n"
+	"  - {path: spec/template/spec/volumes/configMap/name, kind: ReplicaSet}\n"
+	"  - {path: spec/template/spec/containers/env/valueFrom/configMapKeyRef/name, kind: ReplicaSet}\n"
+	"  - {path: spec/template/spec/initContainers/env/valueFrom/configMapKeyRef/name, kind: ReplicaSet}\n"
+	"  - {path: spec/template/spec/containers/envFrom/configMapRef/name, kind: ReplicaSet}\n"
+	"  - {path: spec/template/spec/initContainers/envFrom/configMapRef/name, kind: ReplicaSet}\n"
+	"  - {path: spec/template/spec/volumes/projected/sources/configMap/name, kind: ReplicaSet}\n"
+	"  - {path: spec/template/spec/volumes/configMap/name, kind: DaemonSet}\n"
+	"  - {path: spec/template/spec/containers/env/valueFrom/configMapKeyRef/name, kind: DaemonSet}\n"
+	"  - {path: spec/template/spec/initContainers/env/valueFrom/configMapKeyRef/name, kind: DaemonSet}\n"
+	"  - {path: spec/template/spec/containers/envFrom/configMapRef/name, kind: DaemonSet}\n"
+	"  - {path: spec/template/spec/initContainers/envFrom/configMapRef/name, kind: DaemonSet}\n"
+	"  - {path: spec/template/spec/volumes/projected/sources/configMap/name, kind: DaemonSet}\n"
+	"  - {path: spec/template/spec/volumes/configMap/name, kind: StatefulSet}\n"
+	"  - {path: spec/template/spec/containers/env/valueFrom/configMapKeyRef/name, kind: StatefulSet}\n"
+	"  - {path: spec/template/spec/initContainers/env/valueFrom/configMapKeyRef/name, kind: StatefulSet}\n"
+	"  - {path: spec/template/spec/containers/envFrom/configMapRef/name, kind: StatefulSet}\n"
+	"  - {path: spec/template/spec/initContainers/envFrom/configMapRef/name, kind: StatefulSet}\n"
+	"  - {path: spec/template/spec/volumes/projected/sources/configMap/name, kind: StatefulSet}\n"
+	"  - {path: spec/template/spec/volumes/configMap/name, kind: Job}\n"
+	"  - {path: spec/template/spec/containers/env/valueFrom/configMapKeyRef/name, kind: Job}\n"
+	"  - {path: spec/template/spec/initContainers/env/valueFrom/configMapKeyRef/name, kind: Job}\n"
+	"  - {path: spec/template/spec/containers/envFrom/configMapRef/name, kind: Job}\n"
+	"  - {path: spec/template/spec/initContainers/envFrom/configMapRef/name, kind: Job}\n"
+	"  - {path: spec/template/spec/volumes/projected/sources/configMap/name, kind: Job}\n"
+	"  - {path: spec/jobTemplate/spec/template/spec/volumes/configMap/name, kind: CronJob}\n"
+	"  - {path: spec/jobTemplate/spec/template/spec/containers/env/valueFrom/configMapKeyRef/name, kind: CronJob}\n"
+	"  - {path: spec/jobTemplate/spec/template/spec/initContainers/env/valueFrom/configMapKeyRef/name, kind: CronJob}\n"
+	"  - {path: spec/jobTemplate/spec/template/spec/containers/envFrom/configMapRef/name, kind: CronJob}\n"
+	"  - {path: spec/jobTemplate/spec/template/spec/initContainers/envFrom/configMapRef/name, kind: CronJob}\n"
+	"  - {path: spec/jobTemplate/spec/template/spec/volumes/projected/sources/configMap/name, kind: CronJob}\n"
+	"  - {path: spec/configSource/configMap, kind: Node}\n"
+	"  - {path: rules/resourceNames, kind: Role}\n"
+	"  - {path: rules/resourceNames, kind: ClusterRole}\n"
+	"  - {path: metadata/annotations/nginx.ingress.kubernetes.io\\/fastcgi-params-configmap, kind: Ingress}\n"
+	"- kind: Secret\n"
+	"  version: v1\n"
+	"  fieldSpecs:\n"
+	"  - {path: spec/volumes/secret/secretName, version: v1, kind: Pod}\n"
+	"  - {path: spec/containers/env/valueFrom/secretKeyRef/name, version: v1, kind: Pod}\n"
+	"  - {path: spec/initContainers/env/valueFrom/secretKeyRef/name, version: v1, kind: Pod}\n"
+	"  - {path: spec/containers/envFrom/secretRef/name, version: v1, kind: Pod}\n"
+	"  - {path: spec/initContainers/envFrom/secretRef/name, version: v1, kind: Pod}\n"
+	"  - {path: spec/imagePullSecrets/name, version: v1, kind: Pod}\n"
+	"  - {path: spec/volumes/projected/sources/secret/name, version: v1, kind: Pod}\n"
+	"  - {path: template/spec/volumes/secret/secretName, kind: PodTemplate}\n"
+	"  - {path: template/spec/containers/env/valueFrom/secretKeyRef/name, kind: PodTemplate}\n"
+	"  - {path: template/spec/initContainers/env/valueFrom/secretKeyRef/name, kind: PodTemplate}\n"
+	"  - {path: template/spec/containers/envFrom/secretRef/name, kind: PodTemplate}\n"
+	"  - {path: template/spec/initContainers/envFrom/secretRef/name, kind: PodTemplate}\n"
+	"  - {path: template/spec/imagePullSecrets/name, kind: PodTemplate}\n"
+	"  - {path: template/spec/volumes/projected/sources/secret/name, kind: PodTemplate}\n"
+	"  - {path: spec/template/spec/volumes/secret/secretName, kind: Deployment}\n"
+	"  - {path: spec/template/spec/containers/env/valueFrom/secretKeyRef/name, kind: Deployment}\n"
+	"  - {path: spec/template/spec/initContainers/env/valueFrom/secretKeyRef/name, kind: Deployment}\n"
+	"  - {path: spec/template/spec/containers/envFrom/secretRef/name, kind: Deployment}\n"
+	"  - {path: spec/template/spec/initContainers/envFrom/secretRef/name, kind: Deployment}\n"
+	"  - {path: spec/template/spec/imagePullSecrets/name, kind: Deployment}\n"
+	"  - {path: spec/template/spec/volumes/projected/sources/secret/name, kind: Deployment}\n"
+	"  - {path: spec/template/spec/volumes/secret/secretName, kind: ReplicaSet}\n"
+	"  - {path: spec/template/spec/containers/env/valueFrom/secretKeyRef/name, kind: ReplicaSet}\n"
+	"  - {path: spec/template/spec/initContainers/env/valueFrom/secretKeyRef/name, kind: ReplicaSet}\n"
+	"  - {path: spec/template/spec/containers/envFrom/secretRef/name, kind: ReplicaSet}\n"
+	"  - {path: spec/template/spec/initContainers/envFrom/secretRef/name, kind: ReplicaSet}\n"
+	"  - {path: spec/template/spec/imagePullSecrets/name, kind: ReplicaSet}\n"
+	"  - {path: spec/template/spec/volumes/projected/sources/secret/name, kind: ReplicaSet}\n"
+	"  - {path: spec/template/spec/volumes/secret/secretName, kind: DaemonSet}\n"
+	"  - {path: spec/template/spec/containers/env/valueFrom/secretKeyRef/name, kind: DaemonSet}\n"
+	"  - {path: spec/template/spec/initContainers/env/valueFrom/secretKeyRef/name, kind: DaemonSet}\n"
+	"  - {path: spec/template/spec/containers/envFrom/secretRef/name, kind: DaemonSet}\n"
+	"  - {path: spec/template/spec/initContainers/envFrom/secretRef/name, kind: DaemonSet}\n"
+	"  - {path: spec/template/spec/imagePullSecrets/name, kind: DaemonSet}\n"
+	"  - {path: spec/template/spec/volumes/projected/sources/secret/name, kind: DaemonSet}\n"
+	"  - {path: spec/template/spec/volumes/secret/secretName, kind: StatefulSet}\n"
+	"  - {path: spec/template/spec/containers/env/valueFrom/secretKeyRef/name, kind: StatefulSet}\n"
+	"  - {path: spec/template/spec/initContainers/env/valueFrom/secretKeyRef/name, kind: StatefulSet}\n"
+	"  - {path: spec/template/spec/containers/envFrom/secretRef/name, kind: StatefulSet}\n"
+	"  - {path: spec/template/spec/initContainers/envFrom/secretRef/name, kind: StatefulSet}\n"
+	"  - {path: spec/template/spec/imagePullSecrets/name, kind: StatefulSet}\n"
+	"  - {path: spec/template/spec/volumes/projected/sources/secret/name, kind: StatefulSet}\n"
+	"  - {path: spec/template/spec/volumes/secret/secretName, kind: Job}\n"
+	"  - {path: spec/template/spec/containers/env/valueFrom/secretKeyRef/name, kind: Job}\n"
+	"  - {path: spec/template/spec/initContainers/env/valueFrom/secretKeyRef/name, kind: Job}\n"
+	"  - {path: spec/template/spec/containers/envFrom/secretRef/name, kind: Job}\n"
+	"  - {path: spec/template/spec/initContainers/envFrom/secretRef/name, kind: Job}\n"
+	"  - {path: spec/template/spec/imagePullSecrets/name, kind: Job}\n"
+	"  - {path: spec/template/spec/volumes/projected/sources/secret/name, kind: Job}\n"
+	"  - {path: spec/jobTemplate/spec/template/spec/volumes/secret/secretName, kind: CronJob}\n"
+	"  - {path: spec/jobTemplate/spec/template/spec/containers/env/valueFrom/secretKeyRef/name, kind: CronJob}\n"
+	"  - {path: spec/jobTemplate/spec/template/spec/initContainers/env/valueFrom/secretKeyRef/name, kind: CronJob}\n"
+	"  - {path: spec/jobTemplate/spec/template/spec/containers/envFrom/secretRef/name, kind: CronJob}\n"
+	"  - {path: spec/jobTemplate/spec/template/spec/initContainers/envFrom/secretRef/name, kind: CronJob}\n"
+	"  - {path: spec/jobTemplate/spec/template/spec/imagePullSecrets/name, kind: CronJob}\n"
+	"  - {path: spec/jobTemplate/spec/template/spec/volumes/projected/sources/secret/name, kind: CronJob}\n"
+	"  - {path: spec/tls/secretName, kind: Ingress}\n"
+	"  - {path: metadata/annotations/ingress.kubernetes.io\\/auth-secret, kind: Ingress}\n"
+	"  - {path: metadata/annotations/nginx.ingress.kubernetes.io\\/auth-secret, kind: Ingress}\n"
+	"  - {path: metadata/annotations/nginx.ingress.kubernetes.io\\/auth-tls-secret, kind: Ingress}\n"
+	"  - {path: imagePullSecrets/name, kind: ServiceAccount}\n"
+	"  - {path: parameters/secretName, kind: StorageClass}\n"
+	"  - {path: parameters/adminSecretName, kind: StorageClass}\n"
+	"  - {path: parameters/userSecretName, kind: StorageClass}\n"
+	"  - {path: parameters/secretRef, kind: StorageClass}\n"
+	"  - {path: rules/resourceNames, kind: Role}\n"
+	"  - {path: rules/resourceNames, kind: ClusterRole}\n"
+	"  - {path: spec/template/spec/containers/env/valueFrom/secretKeyRef/name, group: serving.knative.dev, version: v1, kind: Service}\n"
+	"  - {path: spec/azureFile/secretName, kind: PersistentVolume}\n"
+	"- kind: Service\n"
+	"  version: v1\n"
+	"  fieldSpecs:\n"
+	"  - {path: spec/serviceName, group: apps, kind: StatefulSet}\n"
+	"  - {path: spec/rules/http/paths/backend/serviceName, kind: Ingress}\n"
+	"  - {path: spec/backend/serviceName, kind: Ingress}\n"
+	"  - {path: spec/rules/http/paths/backend/service/name, kind: Ingress}\n"
+	"  - {path: spec/defaultBackend/service/name, kind: Ingress}\n"
+	"  - {path: spec/service/name, group: apiregistration.k8s.io, kind: APIService}\n"
+	"  - {path: webhooks/clientConfig/service, group: admissionregistration.k8s.io, kind: ValidatingWebhookConfiguration}\n"
+	"  - {path: webhooks/clientConfig/service, group: admissionregistration.k8s.io, kind: MutatingWebhookConfiguration}\n"
+	"  - {path: spec/rules/backendRefs/name, kind: HTTPRoute}\n"
+	"- kind: Role\n"
+	"  group: rbac.authorization.k8s.io\n"
+	"  fieldSpecs:\n"
+	"  - {path: roleRef/name, group: rbac.authorization.k8s.io, kind: RoleBinding}\n"
+	"- kind: ClusterRole\n"
+	"  group: rbac.authorization.k8s.io\n"
+	"  fieldSpecs:\n"
+	"  - {path: roleRef/name, group: rbac.authorization.k8s.io, kind: RoleBinding}\n"
+	"  - {path: roleRef/name, group: rbac.authorization.k8s.io, kind: ClusterRoleBinding}\n"
+	"- kind: ServiceAccount\n"
+	"  version: v1\n"
+	"  fieldSpecs:\n"
+	"  - {path: subjects, group: rbac.authorization.k8s.io, kind: RoleBinding}\n"
+	"  - {path: subjects, group: rbac.authorization.k8s.io, kind: ClusterRoleBinding}\n"
+	"  - {path: spec/serviceAccountName, kind: Pod}\n"
+	"  - {path: spec/template/spec/serviceAccountName, kind: StatefulSet}\n"
+	"  - {path: spec/template/spec/serviceAccountName, kind: Deployment}\n"
+	"  - {path: spec/template/spec/serviceAccountName, kind: ReplicationController}\n"
+	"  - {path: spec/jobTemplate/spec/template/spec/serviceAccountName, kind: CronJob}\n"
+	"  - {path: spec/template/spec/serviceAccountName, kind: Job}\n"
+	"  - {path: spec/template/spec/serviceAccountName, kind: DaemonSet}\n"
+	"- kind: PersistentVolumeClaim\n"
+	"  version: v1\n"
+	"  fieldSpecs:\n"
+	"  - {path: spec/volumes/persistentVolumeClaim/claimName, kind: Pod}\n"
+	"  - {path: spec/template/spec/volumes/persistentVolumeClaim/claimName, kind: StatefulSet}\n"
+	"  - {path: spec/template/spec/volumes/persistentVolumeClaim/claimName, kind: Deployment}\n"
+	"  - {path: spec/template/spec/volumes/persistentVolumeClaim/claimName, kind: ReplicationController}\n"
+	"  - {path: spec/jobTemplate/spec/template/spec/volumes/persistentVolumeClaim/claimName, kind: CronJob}\n"
+	"  - {path: spec/template/spec/volumes/persistentVolumeClaim/claimName, kind: Job}\n"
+	"  - {path: spec/template/spec/volumes/persistentVolumeClaim/claimName, kind: DaemonSet}\n"
+	"- kind: PersistentVolume\n"
+	"  version: v1\n"
+	"  fieldSpecs:\n"
+	"  - {path: spec/volumeName, kind: PersistentVolumeClaim}\n"
+	"  - {path: rules/resourceNames, kind: ClusterRole}\n"
+	"- kind: StorageClass\n"
+	"  version: v1\n"
+	"  group: storage.k8s.io\n"
+	"  fieldSpecs:\n"
+	"  - {path: spec/storageClassName, kind: PersistentVolume}\n"
+	"  - {path: spec/storageClassName, kind: PersistentVolumeClaim}\n"
+	"  - {path: spec/volumeClaimTemplates/spec/storageClassName, kind: StatefulSet}\n"
+	"- kind: PriorityClass\n"
+	"  version: v1\n"
+	"  group: scheduling.k8s.io\n"
+	"  fieldSpecs:\n"
+	"  - {path: spec/priorityClassName, kind: Pod}\n"
+	"  - {path: spec/template/spec/priorityClassName, kind: StatefulSet}\n"
+	"  - {path: spec/template/spec/priorityClassName, kind: Deployment}\n"
+	"  - {path: spec/template/spec/priorityClassName, kind: ReplicationController}\n"
+	"  - {path: spec/jobTemplate/spec/template/spec/priorityClassName, kind: CronJob}\n"
+	"  - {path: spec/template/spec/priorityClassName, kind: Job}\n"
+	"  - {path: spec/template/spec/priorityClassName, kind: DaemonSet}\n"
+	"- kind: IngressClass\n"
+	"  version: v1\n"
+	"  group: networking.k8s.io/v1\n"
+	"  fieldSpecs:\n"
+	"  - {path: spec/ingressClassName, kind: Ingress}\n"
+	;
