@@ -1,0 +1,510 @@
+/* smp.c: strategic merge, as kustomize v5.5 applies a patch (kyaml's merge2 with the
+ * built-in Kubernetes schema, items of the patch first in merged lists).
+ *
+ * Rules, checked against `kubectl kustomize`:
+ * - maps merge key by key; a null in the patch deletes the key; `$patch: delete` deletes the
+ *   map, `$patch: replace` puts the patch in its place, `$patch: merge` is the default;
+ * - a list merges by key only where the schema gives it strategy merge (mergekeys.c); the
+ *   merged list holds the patch's items first (merged with the object's item of the same
+ *   key), then the object's other items; an item `$patch: delete` removes its match; an item
+ *   that is only `$patch: replace|delete|merge` applies to the whole list;
+ * - a list of scalars with strategy merge (finalizers) is the patch's values then the
+ *   object's others, without repeats;
+ * - every other list (and every list of a custom resource) is replaced, directives and all;
+ * - $setElementOrder, $retainKeys and $deleteFromPrimitiveList mean nothing to kustomize:
+ *   they stay in the object as fields, as kustomize leaves them;
+ * - a map where the object has a list (or any such mismatch) is refused.
+ * Everything taken from the patch is copied with its positions, so a finding on a patched
+ * field points at the patch. Lists are merged through a hash index: linear in their size. */
+#include "patch.h"
+
+#include "kvet/alloc.h"
+#include "kvet/map.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Deeper patches are refused (the loader bounds nesting too; this guards the recursion). */
+#define MAX_DEPTH 256
+#define MAX_KEYS 4
+
+/* ---- the schema ---- */
+
+static int kind_cmp(const void *key, const void *elem)
+{
+	const rn_mk_kind *a = key, *b = elem;
+	int c = strcmp(a->group, b->group);
+	if (c == 0)
+		c = strcmp(a->version, b->version);
+	return c ? c : strcmp(a->kind, b->kind);
+}
+
+int rn_mk_kind_type(const char *group, const char *version, const char *kind)
+{
+	if (!group || !version || !kind)
+		return -1;
+	rn_mk_kind key = {group, version, kind, -1};
+	const rn_mk_kind *k = bsearch(&key, rn_mk_kinds, rn_mk_nkinds, sizeof *rn_mk_kinds, kind_cmp);
+	return k ? k->type : -1;
+}
+
+const rn_mk_field *rn_mk_field_of(int type, const char *key, size_t klen)
+{
+	if (type < 0)
+		return NULL;
+	const rn_mk_type *t = &rn_mk_types[type];
+	for (uint16_t i = 0; i < t->n; i++) {
+		const rn_mk_field *f = &rn_mk_fields[t->first + i];
+		if (strlen(f->name) == klen && memcmp(f->name, key, klen) == 0)
+			return f;
+	}
+	return NULL;
+}
+
+/* Where a value stands in the schema: a map of a type, a map of maps of a type, or a list. */
+typedef struct {
+	int type;                  /* for a map: its type, or -1 */
+	bool mapof;                /* a map whose values are of type */
+	const rn_mk_field *list;   /* for a list: its field */
+} sch;
+
+static const sch no_schema = {-1, false, NULL};
+
+static sch child_of(sch s, const char *key, size_t klen)
+{
+	if (s.mapof)
+		return (sch){s.type, false, NULL};
+	const rn_mk_field *f = rn_mk_field_of(s.type, key, klen);
+	if (!f)
+		return no_schema;
+	switch (f->how) {
+	case RN_MK_OBJECT:
+		return (sch){f->type, false, NULL};
+	case RN_MK_MAPOF:
+		return (sch){f->type, true, NULL};
+	default:
+		return (sch){-1, false, f};
+	}
+}
+
+/* kyaml looks a map without a schema up by its own apiVersion and kind (embedded objects). */
+static int type_of_object(const kv_node *obj)
+{
+	const char *av = kv_str(kv_map_get(obj, "apiVersion")), *kind = kv_str(kv_map_get(obj, "kind"));
+	if (!av || !kind)
+		return -1;
+	char group[128] = "", version[64];
+	const char *slash = strchr(av, '/');
+	if (slash) {
+		size_t gl = (size_t)(slash - av);
+		if (gl >= sizeof group || strlen(slash + 1) >= sizeof version)
+			return -1;
+		memcpy(group, av, gl);
+		group[gl] = '\0';
+		snprintf(version, sizeof version, "%s", slash + 1);
+	} else {
+		if (strlen(av) >= sizeof version)
+			return -1;
+		snprintf(version, sizeof version, "%s", av);
+	}
+	return rn_mk_kind_type(group, version, kind);
+}
+
+/* ---- merging ---- */
+
+typedef struct {
+	kv_render *r;
+	int depth;
+	bool failed;
+} smp;
+
+static kv_node *merge(smp *m, kv_node *dest, const kv_node *patch, sch s);
+
+static void fail(smp *m, const kv_node *at, const char *hint, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static void fail(smp *m, const kv_node *at, const char *hint, const char *fmt, ...)
+{
+	if (m->failed)
+		return;
+	m->failed = true;
+	kv_buf msg = KV_BUF_INIT;
+	va_list ap;
+	va_start(ap, fmt);
+	kv_buf_vprintf(&msg, fmt, ap);
+	va_end(ap);
+	rn_problem(m->r, at->src, at, KV_RULE_RENDER_CONFLICT, hint, "%s", kv_buf_cstr(&msg));
+	kv_buf_free(&msg);
+}
+
+typedef enum { D_NONE, D_MERGE, D_REPLACE, D_DELETE, D_BAD } directive;
+
+static directive directive_of(const kv_node *v)
+{
+	if (kv_str_eq(v, "merge"))
+		return D_MERGE;
+	if (kv_str_eq(v, "replace"))
+		return D_REPLACE;
+	if (kv_str_eq(v, "delete"))
+		return D_DELETE;
+	return D_BAD;
+}
+
+static const char *shape(const kv_node *n)
+{
+	return n->type == KV_MAP ? "a map" : n->type == KV_LIST ? "a list" : "a scalar";
+}
+
+static bool same_shape(const kv_node *a, const kv_node *b)
+{
+	bool am = a->type == KV_MAP, al = a->type == KV_LIST, bm = b->type == KV_MAP, bl = b->type == KV_LIST;
+	return am == bm && al == bl;
+}
+
+/* The position in dest of key, through idx when built. */
+static long find_key(const kv_pair *pairs, uint32_t n, kv_map *idx, const kv_node *key)
+{
+	if (idx) {
+		uint64_t *slot = kv_map_find(idx, key->u.s, key->len);
+		return slot ? (long)*slot - 1 : -1;
+	}
+	for (uint32_t i = 0; i < n; i++)
+		if (pairs[i].key->len == key->len && memcmp(pairs[i].key->u.s, key->u.s, key->len) == 0)
+			return (long)i;
+	return -1;
+}
+
+static kv_node *merge_map(smp *m, kv_node *dest, const kv_node *patch, sch s)
+{
+	const kv_node *pd = kv_map_get(patch, "$patch");
+	directive d = pd ? directive_of(pd) : D_NONE;
+	if (d == D_BAD) {
+		fail(m, pd, "use delete, replace or merge", "$patch: %s is not a patch strategy", kv_str(pd) ? kv_str(pd) : "?");
+		return dest;
+	}
+	if (d == D_DELETE)
+		return NULL;
+	if (d == D_REPLACE || !dest)
+		dest = rn_new_map(m->r, patch);
+	if (s.type < 0 && !s.mapof && !s.list) {
+		s.type = type_of_object(dest);
+		if (s.type < 0)
+			s.type = type_of_object(patch);
+	}
+	uint32_t cap = dest->len + patch->len;
+	kv_pair *pairs = kv_arena_alloc(m->r->arena, sizeof *pairs * (cap ? cap : 1));
+	if (dest->len)
+		memcpy(pairs, dest->u.pairs, sizeof *pairs * dest->len);
+	uint32_t n = dest->len;
+	kv_map *idx = NULL;
+	if (cap > 16) {
+		idx = kv_map_new();
+		for (uint32_t i = 0; i < n; i++) {
+			uint64_t *slot = kv_map_slot(idx, pairs[i].key->u.s, pairs[i].key->len, NULL);
+			if (!*slot)
+				*slot = i + 1;
+		}
+	}
+	bool removed = false;
+	for (uint32_t i = 0; i < patch->len && !m->failed; i++) {
+		const kv_pair *p = &patch->u.pairs[i];
+		if (kv_str_eq(p->key, "$patch"))
+			continue;
+		long at = find_key(pairs, n, idx, p->key);
+		kv_node *v = merge(m, at >= 0 ? pairs[at].value : NULL, p->value, child_of(s, p->key->u.s, p->key->len));
+		if (at >= 0) {
+			pairs[at].value = v;
+			removed |= v == NULL;
+		} else if (v) {
+			pairs[n].key = rn_copy(m->r, p->key);
+			pairs[n].value = v;
+			if (idx)
+				*kv_map_slot(idx, p->key->u.s, p->key->len, NULL) = n + 1;
+			n++;
+		}
+	}
+	kv_map_free(idx);
+	if (removed) {
+		uint32_t kept = 0;
+		for (uint32_t i = 0; i < n; i++)
+			if (pairs[i].value)
+				pairs[kept++] = pairs[i];
+		n = kept;
+	}
+	dest->u.pairs = pairs;
+	dest->len = n;
+	return dest;
+}
+
+/* The text kyaml compares list keys by: a scalar's value; "" for anything else. */
+static void scalar_text(const kv_node *n, kv_buf *out)
+{
+	if (!n)
+		return;
+	switch ((kv_type)n->type) {
+	case KV_STRING:
+		kv_buf_add(out, n->u.s, n->len);
+		break;
+	case KV_INT:
+		kv_buf_printf(out, "%lld", (long long)n->u.i);
+		break;
+	case KV_DOUBLE:
+		kv_buf_printf(out, "%.17g", n->u.d);
+		break;
+	case KV_BOOL:
+		kv_buf_puts(out, n->u.b ? "true" : "false");
+		break;
+	default:
+		break;
+	}
+}
+
+typedef struct {
+	const char *names[MAX_KEYS];
+	size_t lens[MAX_KEYS];
+	int n;
+} keyset;
+
+static void keys_parse(const char *spec, keyset *k)
+{
+	k->n = 0;
+	const char *p = spec;
+	while (*p && k->n < MAX_KEYS) {
+		const char *e = strchr(p, ',');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		k->names[k->n] = p;
+		k->lens[k->n++] = len;
+		p += len + (e ? 1 : 0);
+	}
+}
+
+/* The identity of item under keys: a mask of the keys it has (non-empty), then their values.
+ * Keys it lacks do not take part in matching, as kustomize does; with none at all, every key
+ * takes part (with empty values). */
+static unsigned item_id(const kv_node *item, const keyset *k, unsigned want, kv_buf *out)
+{
+	kv_buf t = KV_BUF_INIT;
+	unsigned mask = want;
+	for (int i = 0; !want && i < k->n; i++) {
+		kv_buf_truncate(&t, 0);
+		scalar_text(kv_map_getn(item, k->names[i], k->lens[i]), &t);
+		if (t.len)
+			mask |= 1u << i;
+	}
+	if (!mask)
+		mask = (1u << k->n) - 1;
+	kv_buf_truncate(out, 0);
+	kv_buf_putc(out, (char)mask);
+	for (int i = 0; i < k->n; i++) {
+		if (!(mask & (1u << i)))
+			continue;
+		scalar_text(kv_map_getn(item, k->names[i], k->lens[i]), out);
+		kv_buf_putc(out, '\0');
+	}
+	kv_buf_free(&t);
+	return mask;
+}
+
+/* The first item of dest with the values of id under mask, through a lazily built index
+ * per mask. */
+typedef struct {
+	kv_map *by_mask[1 << MAX_KEYS];
+} dest_index;
+
+static long find_item(const kv_node *dest, const keyset *k, dest_index *ix, unsigned mask, const kv_buf *id)
+{
+	if (!dest)
+		return -1;
+	if (!ix->by_mask[mask]) {
+		kv_map *idx = kv_map_new();
+		kv_buf key = KV_BUF_INIT;
+		for (uint32_t i = 0; i < dest->len; i++) {
+			if (dest->u.items[i]->type != KV_MAP)
+				continue;
+			item_id(dest->u.items[i], k, mask, &key);
+			/* items lacking one of the keys cannot match */
+			bool has_all = true;
+			for (int j = 0; j < k->n; j++)
+				if ((mask & (1u << j)) && !kv_map_getn(dest->u.items[i], k->names[j], k->lens[j]))
+					has_all = false;
+			if (!has_all)
+				continue;
+			uint64_t *slot = kv_map_slot(idx, key.data, key.len, NULL);
+			if (!*slot)
+				*slot = i + 1;
+		}
+		kv_buf_free(&key);
+		ix->by_mask[mask] = idx;
+	}
+	uint64_t *slot = kv_map_find(ix->by_mask[mask], id->data, id->len);
+	return slot ? (long)*slot - 1 : -1;
+}
+
+static bool empty_map(const kv_node *n)
+{
+	return n->type == KV_MAP && n->len == 0;
+}
+
+/* A list's own directive: its first item holding $patch, when that is all the item holds. */
+static directive list_directive(smp *m, const kv_node *patch, uint32_t *at)
+{
+	for (uint32_t i = 0; i < patch->len; i++) {
+		const kv_node *it = patch->u.items[i];
+		const kv_node *pd = it->type == KV_MAP ? kv_map_get(it, "$patch") : NULL;
+		if (!pd)
+			continue;
+		if (it->len > 1)
+			return D_NONE;
+		directive d = directive_of(pd);
+		if (d == D_BAD)
+			fail(m, pd, "use delete, replace or merge", "$patch: %s is not a patch strategy", kv_str(pd) ? kv_str(pd) : "?");
+		*at = i;
+		return d;
+	}
+	return D_NONE;
+}
+
+typedef struct {
+	kv_node **items;
+	uint32_t n;
+} items;
+
+static void push(smp *m, items *out, kv_node *it, uint32_t cap)
+{
+	(void)m;
+	if (out->n < cap)
+		out->items[out->n++] = it;
+}
+
+/* A list of scalars merged as a set: the patch's values, then the object's others. */
+static void merge_scalars(smp *m, const kv_node *dest, const kv_node *patch, uint32_t skip, items *out, uint32_t cap)
+{
+	kv_map *seen = kv_map_new();
+	kv_buf t = KV_BUF_INIT;
+	const kv_node *lists[2] = {patch, dest};
+	for (int l = 0; l < 2; l++) {
+		for (uint32_t i = 0; lists[l] && i < lists[l]->len; i++) {
+			if (l == 0 && i == skip)
+				continue;
+			kv_node *it = lists[l]->u.items[i];
+			kv_buf_truncate(&t, 0);
+			scalar_text(it, &t);
+			bool added = false;
+			kv_map_slot(seen, t.data, t.len, &added);
+			if (added)
+				push(m, out, l == 0 ? rn_copy(m->r, it) : it, cap);
+		}
+	}
+	kv_buf_free(&t);
+	kv_map_free(seen);
+}
+
+/* Maps merged by key: each of the patch's items merged with the object's of the same key, in
+ * the patch's order, then the object's items the patch did not name. */
+static void merge_items(smp *m, const kv_node *dest, const kv_node *patch, uint32_t skip, const rn_mk_field *lf,
+			items *out, uint32_t cap)
+{
+	keyset k;
+	keys_parse(lf->keys, &k);
+	dest_index ix = {{0}};
+	bool *used = kv_xcalloc(dest && dest->len ? dest->len : 1, sizeof *used);
+	kv_map *seen = kv_map_new();
+	kv_buf id = KV_BUF_INIT;
+	sch item = {lf->type, false, NULL};
+	for (uint32_t i = 0; i < patch->len && !m->failed; i++) {
+		const kv_node *p = patch->u.items[i];
+		if (i == skip)
+			continue;
+		if (p->type != KV_MAP) {
+			if (p->type != KV_NULL)
+				fail(m, p, NULL, "an item of a list merged by %s must be a map, not %s", lf->keys, shape(p));
+			continue;
+		}
+		unsigned mask = item_id(p, &k, 0, &id);
+		bool added = false;
+		kv_map_slot(seen, id.data, id.len, &added);
+		if (!added)
+			continue; /* kustomize merges the first item of a key only */
+		long at = find_item(dest, &k, &ix, mask, &id);
+		kv_node *v = merge(m, at >= 0 ? dest->u.items[at] : NULL, p, item);
+		if (at >= 0)
+			used[at] = true;
+		if (v && !empty_map(v))
+			push(m, out, v, cap);
+	}
+	for (uint32_t i = 0; dest && i < dest->len; i++)
+		if (!used[i])
+			push(m, out, dest->u.items[i], cap);
+	for (int i = 0; i < (1 << MAX_KEYS); i++)
+		kv_map_free(ix.by_mask[i]);
+	kv_buf_free(&id);
+	kv_map_free(seen);
+	free(used);
+}
+
+static kv_node *merge_list(smp *m, kv_node *dest, const kv_node *patch, sch s)
+{
+	if (!s.list || !s.list->merge)
+		return rn_copy(m->r, patch);
+	uint32_t skip = UINT32_MAX;
+	directive d = list_directive(m, patch, &skip);
+	if (d == D_DELETE)
+		return NULL;
+	if (d == D_REPLACE)
+		dest = NULL;
+	uint32_t cap = patch->len + (dest ? dest->len : 0);
+	items out = {kv_arena_alloc(m->r->arena, sizeof(kv_node *) * (cap ? cap : 1)), 0};
+	if (*s.list->keys)
+		merge_items(m, dest, patch, skip, s.list, &out, cap);
+	else
+		merge_scalars(m, dest, patch, skip, &out, cap);
+	kv_node *l = dest ? dest : rn_new_list(m->r, patch);
+	l->u.items = out.items;
+	l->len = out.n;
+	return l;
+}
+
+/* The merge of patch into dest (NULL: absent), at schema position s: the new value, or NULL
+ * to delete it. */
+static kv_node *merge(smp *m, kv_node *dest, const kv_node *patch, sch s)
+{
+	if (m->failed)
+		return dest;
+	if (patch->type == KV_NULL)
+		return NULL;
+	if (dest && dest->type == KV_NULL)
+		dest = NULL;
+	if (dest && !same_shape(dest, patch)) {
+		fail(m, patch, "kustomize refuses a patch whose value has another shape than the object's",
+		     "the patch has %s where the object has %s", shape(patch), shape(dest));
+		return dest;
+	}
+	if (++m->depth > MAX_DEPTH) {
+		m->depth--;
+		fail(m, patch, NULL, "the patch nests deeper than %d levels", MAX_DEPTH);
+		return dest;
+	}
+	kv_node *v;
+	if (patch->type == KV_MAP)
+		v = merge_map(m, dest, patch, s);
+	else if (patch->type == KV_LIST)
+		v = merge_list(m, dest, patch, s);
+	else
+		v = rn_copy(m->r, patch);
+	m->depth--;
+	return v;
+}
+
+int rn_smp_apply(kv_render *r, kv_node **obj, const kv_node *patch)
+{
+	smp m = {r, 0, false};
+	if (patch->type != KV_MAP) {
+		rn_problem(r, patch->src, patch, KV_RULE_RENDER_CONFLICT, NULL, "a strategic merge patch must be a map, not %s",
+			   kv_type_phrase((kv_type)patch->type));
+		return -1;
+	}
+	sch top = {type_of_object(*obj), false, NULL};
+	*obj = merge(&m, *obj, patch, top);
+	return m.failed ? -1 : 0;
+}
