@@ -10,6 +10,8 @@
  * output never depends on the thread count. */
 #include "kvet/check.h"
 
+#include "render.h"
+
 #include "kvet/alloc.h"
 #include "kvet/k8s.h"
 #include "kvet/map.h"
@@ -49,7 +51,9 @@ typedef struct {
 	size_t keylen;
 	char *api_version;
 	uint32_t file, line, col;
-	bool valid; /* counted valid: a duplicate makes it invalid */
+	uint32_t obj_line; /* the object's own line, to find it rendered */
+	bool valid;   /* counted valid: a duplicate makes it invalid */
+	bool applied; /* counted in its rendered form */
 } ident;
 
 typedef struct {
@@ -72,6 +76,9 @@ typedef struct {
 	char **patch_refs;
 	size_t npatch, cappatch;
 	bool done, patch, unread;
+	bool has_objects; /* the file holds Kubernetes objects (for render/unapplied) */
+	uint32_t *bad_docs; /* lines of applied objects whose documents have YAML errors */
+	size_t nbad, capbad;
 	char *kept; /* the bytes phase A read, for phase B, within KEEP_BUDGET */
 	size_t kept_len;
 } file_state;
@@ -104,6 +111,9 @@ typedef struct {
 	crd_entry *crds;
 	size_t ncrds, capcrds;
 	atomic_size_t kept; /* bytes held in file_state.kept */
+	ck_render *cr;      /* the units rendered beside the files, or NULL */
+	char **crd_kinds;   /* "group/Kind" of the CRDs in the checked files */
+	size_t ncrd_kinds, capcrd_kinds;
 } run;
 
 /* Everything processing one document needs. */
@@ -226,7 +236,7 @@ static bool record_ident(ctx *c, const kv_objtype *t, const kv_node *obj, const 
 	}
 	size_t len = key.len;
 	fs->ids[fs->nids++] = (ident){kv_buf_detach(&key), len, kv_xstrdup(ref->api_version), c->file,
-				      name->line, name->col, false};
+				      name->line, name->col, obj->line, false, false};
 	return true;
 }
 
@@ -306,9 +316,16 @@ static void compile_crd(ctx *c, const kv_node *obj)
 	if (kv_schema_compile_crds(&s, &obj, 1, c->e->display, c->d) < 0)
 		return;
 	run *r = c->r;
+	const kv_node *spec = kv_map_get(obj, "spec");
+	const char *group = kv_str(kv_map_get(spec, "group"));
+	const char *kind = kv_str(kv_map_get(kv_map_get(spec, "names"), "kind"));
 	pthread_mutex_lock(&r->mu);
 	KV_GROW(r->crds, r->capcrds, r->ncrds + 1);
 	r->crds[r->ncrds++] = (crd_entry){s, c->file, c->seq++};
+	if (group && kind) {
+		KV_GROW(r->crd_kinds, r->capcrd_kinds, r->ncrd_kinds + 1);
+		r->crd_kinds[r->ncrd_kinds++] = kv_xasprintf("%s/%s", group, kind);
+	}
 	pthread_mutex_unlock(&r->mu);
 	c->fs->sum.crds++;
 }
@@ -336,6 +353,23 @@ static void validate_object(ctx *c, const kv_node *obj, kv_objtype *t, const kv_
 	kv_buf_free(&hint);
 }
 
+/* An object a unit renders is validated in its rendered form; the file pass only remembers
+ * its identity, for duplicates between files. */
+static void record_applied(ctx *c, const kv_node *obj, kv_objtype *t, const kv_objref *ref)
+{
+	kv_sref sref;
+	if (kv_schemaset_find(c->r->set, t->group, t->version, t->kind, &sref))
+		t->scope = sref.scope;
+	if (!t->scope)
+		t->scope = kv_k8s_builtin_scope(t->group, t->kind);
+	if (record_ident(c, t, obj, ref))
+		c->fs->ids[c->fs->nids - 1].applied = true;
+	if (c->load_errors) {
+		KV_GROW(c->fs->bad_docs, c->fs->capbad, c->fs->nbad + 1);
+		c->fs->bad_docs[c->fs->nbad++] = obj->line;
+	}
+}
+
 static void check_object(ctx *c, const kv_node *obj, const kv_objtype *parsed, const kv_node *kind)
 {
 	kv_objtype t = *parsed;
@@ -349,6 +383,11 @@ static void check_object(ctx *c, const kv_node *obj, const kv_objtype *parsed, c
 		record_for_policies(c, obj, &t);
 	if (c->r->phase == 1 && !crd) {
 		defer_object(c, obj);
+		return;
+	}
+	c->fs->has_objects = true;
+	if (!crd && !c->fs->patch && ck_render_applied(c->r->cr, c->file)) {
+		record_applied(c, obj, &t, &ref);
 		return;
 	}
 	c->fs->sum.objects++;
@@ -716,6 +755,82 @@ static void phase_b(void *ud, int wi, size_t i)
 	kv_diags_free(&d);
 }
 
+/* ---- rendered objects ---- */
+
+/* Validates one rendered object as check_object validates a file's, into a collector whose
+ * findings the render routes to the files their nodes come from. */
+static void phase_render(void *ud, int wi, size_t i)
+{
+	run *r = ud;
+	worker *w = &r->workers[wi];
+	const ck_robj *o = ck_render_object(r->cr, i);
+	const kv_node *obj = o->obj, *kind = kv_map_get(obj, "kind");
+	const char *av = kv_str(kv_map_get(obj, "apiVersion"));
+	char group[256], version[256];
+	if (!av || !kv_str(kind) || kv_k8s_split_api_version(av, group, version, sizeof group) < 0)
+		return; /* the file pass reports it */
+	kv_objtype t = {group, version, kind->u.s, 0};
+	const kv_node *meta = kv_map_get(obj, "metadata");
+	kv_objref ref = {av, t.kind, kv_str(kv_map_get(meta, "namespace")), kv_str(kv_map_get(meta, "name"))};
+	kv_diags d;
+	kv_diags_init(&d, r->o->rules, 0);
+	size_t len;
+	const char *text = kv_render_file_text(ck_render_renderer(r->cr), obj->src, &len);
+	if (text) /* the tokens type hints quote are read from the object's own file */
+		kv_diags_set_source(&d, text, len, 1);
+	d.obj = &ref;
+	kv_sref sref;
+	bool no_schema = !kv_schemaset_find(r->set, t.group, t.version, t.kind, &sref);
+	if (!no_schema) {
+		const kv_node *sops = kv_map_get(obj, "sops");
+		t.scope = sref.scope;
+		kv_validate(w->validator, sref, obj, sops && sops->type == KV_MAP ? KV_VALIDATE_SOPS : 0, &d);
+	} else {
+		kv_buf hint = KV_BUF_INIT;
+		kv_schemaset_suggest(r->set, t.group, t.version, t.kind, &hint);
+		kv_diag(&d, KV_RULE_SCHEMA_MISSING, kind->line, kind->col, NULL, hint.len ? kv_buf_cstr(&hint) : NULL,
+			"no schema for %s%s%s %s", t.group, *t.group ? "/" : "", t.version, t.kind);
+		kv_buf_free(&hint);
+	}
+	if (!t.scope)
+		t.scope = kv_k8s_builtin_scope(t.group, t.kind);
+	kv_k8s_check(&d, obj, &t);
+	if (w->policy)
+		kv_policy_check(w->policy, obj, &t, &d);
+	const file_state *fs = &r->files[o->entry];
+	bool bad = false;
+	for (size_t k = 0; k < fs->nbad && !bad; k++)
+		bad = fs->bad_docs[k] == obj->line;
+	ck_render_route(r->cr, o, &ref, &d, no_schema, bad);
+	kv_diags_free(&d);
+}
+
+/* Rendering starts with the file pass and must be done before phase B, which leaves the
+ * objects units render to the rendered pass. */
+static void finish_render(run *r)
+{
+	if (!r->cr)
+		return;
+	bool *patch = kv_xcalloc(r->nfiles ? r->nfiles : 1, sizeof *patch);
+	for (size_t i = 0; i < r->nfiles; i++)
+		patch[i] = r->files[i].patch;
+	ck_render_finish(r->cr, patch);
+	free(patch);
+}
+
+static void check_rendered(run *r, int jobs)
+{
+	if (!r->cr)
+		return;
+	kv_parallel_for(ck_render_object_count(r->cr), jobs, phase_render, r);
+	ck_render_checks(r->cr, r->set, (const char *const *)r->crd_kinds, r->ncrd_kinds);
+	if (!ck_render_active(r->cr))
+		return;
+	for (size_t i = 0; i < r->nfiles; i++)
+		if (r->files[i].has_objects && !r->files[i].patch && !ck_render_read(r->cr, i))
+			ck_render_unapplied(r->cr, i);
+}
+
 /* ---- between and after the phases ---- */
 
 static int crd_cmp(const void *a, const void *b)
@@ -867,6 +982,10 @@ static void report_duplicate(run *r, const ident *first, ident *dup)
 		fs->sum.invalid++;
 		dup->valid = false;
 	}
+	if (dup->applied && d.count[KV_SEV_ERROR]) { /* the rendered pass counts it invalid */
+		KV_GROW(fs->bad_docs, fs->capbad, fs->nbad + 1);
+		fs->bad_docs[fs->nbad++] = dup->obj_line;
+	}
 	keep_findings(fs, &d);
 	kv_diags_free(&d);
 }
@@ -920,6 +1039,7 @@ static void free_file(file_state *fs)
 		free(fs->patch_refs[i]);
 	free(fs->ids);
 	free(fs->patch_refs);
+	free(fs->bad_docs);
 	free(fs->defs);
 	kv_arena_free(fs->darena);
 }
@@ -950,15 +1070,58 @@ static void add_notes(run *r, kv_result *out, kv_finding **all, size_t *n, size_
 	}
 }
 
+static void finding_key(kv_buf *k, const kv_finding *f)
+{
+	k->len = 0;
+	kv_buf_printf(k, "%u:%u:%u:%d:%s:%s", f->file, f->line, f->col, (int)f->rule, f->rule_id ? f->rule_id : "",
+		      f->message);
+}
+
+/* Findings on rendered objects join the files' findings; one already reported (the same file,
+ * position, rule and message: a file's CRD, a base two overlays render) is dropped. */
+static void merge_rendered(run *r, kv_result *out, kv_finding **all, size_t *n, size_t *cap)
+{
+	kv_finding *rf;
+	size_t rn;
+	ck_render_take(r->cr, &rf, &rn, &out->summary);
+	kv_map *seen = kv_map_new();
+	kv_buf key = KV_BUF_INIT;
+	for (size_t i = 0; rn && i < *n; i++) {
+		finding_key(&key, &(*all)[i]);
+		kv_map_slot(seen, key.data, key.len, NULL);
+	}
+	for (size_t i = 0; i < rn; i++) {
+		bool added;
+		finding_key(&key, &rf[i]);
+		kv_map_slot(seen, key.data, key.len, &added);
+		if (!added) {
+			kv_finding_free(&rf[i]);
+			continue;
+		}
+		if (rf[i].suppressed)
+			out->summary.suppressed++;
+		else
+			out->summary.findings[rf[i].severity]++;
+		KV_GROW(*all, *cap, *n + 1);
+		(*all)[(*n)++] = rf[i];
+	}
+	kv_buf_free(&key);
+	kv_map_free(seen);
+	free(rf);
+}
+
 /* Builds the sorted file table and renumbers findings into it. */
 static void collect(run *r, kv_result *out)
 {
-	size_t notes = kv_source_note_count(r->src), total = r->nfiles + notes;
+	size_t notes = kv_source_note_count(r->src), extras = ck_render_extra_count(r->cr);
+	size_t total = r->nfiles + notes + extras;
 	char **names = kv_xcalloc(total ? total : 1, sizeof *names);
 	for (size_t i = 0; i < r->nfiles; i++)
 		names[i] = kv_source_entry(r->src, i)->display;
 	for (size_t i = 0; i < notes; i++)
 		names[r->nfiles + i] = kv_source_note(r->src, i)->path;
+	for (size_t i = 0; i < extras; i++)
+		names[r->nfiles + notes + i] = (char *)ck_render_extra_path(r->cr, i);
 	char **sorted = kv_xmalloc(sizeof *sorted * (total ? total : 1));
 	memcpy(sorted, names, sizeof *sorted * total);
 	kv_sort(sorted, total, sizeof *sorted, path_cmp);
@@ -976,6 +1139,7 @@ static void collect(run *r, kv_result *out)
 		out->summary.skipped += fs->unread;
 	}
 	add_notes(r, out, &all, &n, &cap);
+	merge_rendered(r, out, &all, &n, &cap);
 	out->paths = kv_xcalloc(total ? total : 1, sizeof *out->paths);
 	kv_map *index = kv_map_new();
 	for (size_t i = 0; i < total; i++) {
@@ -1012,6 +1176,8 @@ int kv_check_run(kv_source *src, kv_schemaset *set, const kv_check_opts *o, kv_r
 		r.workers[i].validator = kv_validator_new(&vo);
 		r.workers[i].policy = o->policies ? kv_policy_runner_new(o->policies) : NULL;
 	}
+	r.cr = ck_render_new(src, o);
+	ck_render_start(r.cr);
 	r.phase = 1;
 	kv_parallel_for(r.nfiles, jobs, phase_a, &r);
 	add_repo_crds(&r);
@@ -1021,9 +1187,11 @@ int kv_check_run(kv_source *src, kv_schemaset *set, const kv_check_opts *o, kv_r
 		if (wants_params(&r))
 			kv_parallel_for(r.nfiles, jobs, phase_params, &r);
 	}
+	finish_render(&r);
 	r.phase = 2;
 	kv_parallel_for(r.nfiles, jobs, phase_b, &r);
 	find_duplicates(&r);
+	check_rendered(&r, jobs);
 	collect(&r, out);
 	for (int i = 0; i < jobs; i++) {
 		out->summary.templated += kv_validator_templated(r.workers[i].validator);
@@ -1046,6 +1214,10 @@ int kv_check_run(kv_source *src, kv_schemaset *set, const kv_check_opts *o, kv_r
 	free(r.files);
 	free(r.workers);
 	free(r.crds);
+	for (size_t i = 0; i < r.ncrd_kinds; i++)
+		free(r.crd_kinds[i]);
+	free(r.crd_kinds);
+	ck_render_free(r.cr);
 	pthread_mutex_destroy(&r.mu);
 	return 0;
 }
