@@ -1,0 +1,158 @@
+/* labels.c: the label and annotation transformers of a kustomization: `labels` entries
+ * (pairs, includeSelectors, includeTemplates, fields), then commonLabels, then
+ * commonAnnotations, each on the fields its field specs select, as kustomize v5.5 does.
+ * A label set here is a key made at the kustomization's key and a value made at its value. */
+#include "internal.h"
+#include "xform.h"
+
+#include <string.h>
+
+typedef struct {
+	const kv_node *pairs; /* map of string keys to string values, from the kustomization */
+	const char *what;     /* "labels", "commonLabels", "commonAnnotations" */
+	const char *spec;
+} pairs_ctx;
+
+/* Sets every pair in the map a field spec selects (made when absent and the spec says so). */
+static int set_pairs(kv_render *r, kv_node **slot, void *ctx)
+{
+	pairs_ctx *c = ctx;
+	kv_node *m = *slot;
+	if (!m)
+		return 0;
+	if (m->type != KV_MAP) {
+		rn_problem(r, 0, m, KV_RULE_RENDER_CONFLICT, NULL, "%s field spec %s selects %s, where a map is expected",
+			   c->what, c->spec, kv_type_phrase((kv_type)m->type));
+		return -1;
+	}
+	for (uint32_t i = 0; i < c->pairs->len; i++) {
+		const kv_node *key = c->pairs->u.pairs[i].key, *val = c->pairs->u.pairs[i].value;
+		const char *s = kv_str(val) ? kv_str(val) : "";
+		rn_set(r, m, key->u.s, rn_new_string(r, s, kv_str(val) ? val->len : 0, val), key);
+	}
+	return 0;
+}
+
+/* Applies pairs to every object on the fields of fss. */
+static bool apply_pairs(kv_render *r, rn_acc *a, const kv_node *pairs, const rn_fspecs *fss, const char *what)
+{
+	if (!pairs || pairs->type != KV_MAP || pairs->len == 0)
+		return true;
+	bool ok = true;
+	for (size_t i = 0; i < a->res.n; i++)
+		for (size_t j = 0; j < fss->n; j++) {
+			pairs_ctx c = {pairs, what, fss->items[j].path};
+			ok &= rn_fspec_walk(r, a->res.items[i]->obj, &fss->items[j], KV_MAP, pairs, set_pairs, &c) == 0;
+		}
+	return ok;
+}
+
+/* ---- labels entries ---- */
+
+static bool check_bool(kv_render *r, const rn_kust *k, const kv_node *v, const char *key)
+{
+	if (!v || v->type == KV_BOOL || v->type == KV_NULL)
+		return true;
+	rn_problem(r, k->src, v, KV_RULE_RENDER_KUSTOMIZATION, NULL, "%s must be true or false, not %s", key,
+		   kv_type_phrase((kv_type)v->type));
+	return false;
+}
+
+static bool is_true(const kv_node *v)
+{
+	return v && v->type == KV_BOOL && v->u.b;
+}
+
+/* Checks the shape of one `labels` entry, as kustomize's strict reading does. */
+static bool label_entry_ok(kv_render *r, const rn_kust *k, const kv_node *e)
+{
+	static const char *const keys[] = {"pairs", "includeSelectors", "includeTemplates", "fields"};
+	if (e->type != KV_MAP) {
+		rn_problem(r, k->src, e, KV_RULE_RENDER_KUSTOMIZATION, NULL,
+			   "a labels entry must be a map with pairs, and optionally includeSelectors, includeTemplates and fields");
+		return false;
+	}
+	bool ok = true;
+	for (uint32_t i = 0; i < e->len; i++) {
+		const kv_node *key = e->u.pairs[i].key;
+		bool known = false;
+		for (size_t j = 0; j < sizeof keys / sizeof keys[0]; j++)
+			known |= strcmp(key->u.s, keys[j]) == 0;
+		if (!known) {
+			rn_problem(r, k->src, key, KV_RULE_RENDER_KUSTOMIZATION, NULL,
+				   "%s is not a field of a labels entry (pairs, includeSelectors, includeTemplates, fields): kustomize refuses the file",
+				   key->u.s);
+			ok = false;
+		}
+	}
+	const kv_node *pairs = kv_map_get(e, "pairs");
+	if (pairs && pairs->type != KV_MAP && pairs->type != KV_NULL) {
+		rn_problem(r, k->src, pairs, KV_RULE_RENDER_KUSTOMIZATION, NULL, "pairs must be a map of strings, not %s",
+			   kv_type_phrase((kv_type)pairs->type));
+		ok = false;
+	}
+	for (uint32_t i = 0; pairs && pairs->type == KV_MAP && i < pairs->len; i++) {
+		const kv_node *v = pairs->u.pairs[i].value;
+		if (v->type != KV_STRING) {
+			rn_problem(r, k->src, v, KV_RULE_RENDER_KUSTOMIZATION, "quote the value",
+				   "the value of label %s must be a string, not %s", pairs->u.pairs[i].key->u.s,
+				   kv_type_phrase((kv_type)v->type));
+			ok = false;
+		}
+	}
+	ok &= check_bool(r, k, kv_map_get(e, "includeSelectors"), "includeSelectors");
+	ok &= check_bool(r, k, kv_map_get(e, "includeTemplates"), "includeTemplates");
+	return ok;
+}
+
+/* The field specs of one entry: its own fields, then the selectors and templates of
+ * commonLabels (includeSelectors), or metadata labels and, with includeTemplates, the
+ * template labels. */
+static bool entry_specs(kv_render *r, rn_acc *a, const kv_node *e, rn_config *out)
+{
+	const kv_node *fields = kv_map_get(e, "fields");
+	if (fields && fields->type != KV_NULL) {
+		kv_node *doc = rn_new_map(r, e);
+		rn_set(r, doc, "commonLabels", (kv_node *)fields, fields);
+		if (rn_config_add(r, out, doc) < 0)
+			return false;
+	}
+	rn_config add = {0};
+	if (is_true(kv_map_get(e, "includeSelectors"))) {
+		add.labels = a->cfg->labels;
+	} else {
+		rn_fspec meta = {NULL, NULL, NULL, "metadata/labels", true};
+		add.labels = (rn_fspecs){&meta, 1, 1};
+		rn_config_merge(r, out, &add);
+		add.labels = is_true(kv_map_get(e, "includeTemplates")) ? a->cfg->template_labels : (rn_fspecs){0};
+	}
+	rn_config_merge(r, out, &add);
+	return true;
+}
+
+static bool label_entry(kv_render *r, const rn_kust *k, rn_acc *a, const kv_node *e)
+{
+	if (!label_entry_ok(r, k, e))
+		return false;
+	rn_config specs = {0};
+	if (!entry_specs(r, a, e, &specs))
+		return false;
+	return apply_pairs(r, a, kv_map_get(e, "pairs"), &specs.labels, "labels");
+}
+
+int rn_labels(kv_render *r, const rn_kust *k, rn_acc *a)
+{
+	const kv_node *list = kv_map_get(k->root, "labels");
+	bool ok = true;
+	for (uint32_t i = 0; list && list->type == KV_LIST && i < list->len; i++)
+		ok &= label_entry(r, k, a, list->u.items[i]);
+	ok &= apply_pairs(r, a, kv_map_get(k->root, "commonLabels"), &a->cfg->labels, "commonLabels");
+	return ok ? 0 : -1;
+}
+
+int rn_annotations(kv_render *r, const rn_kust *k, rn_acc *a)
+{
+	return apply_pairs(r, a, kv_map_get(k->root, "commonAnnotations"), &a->cfg->annotations, "commonAnnotations")
+		       ? 0
+		       : -1;
+}
