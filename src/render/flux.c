@@ -293,42 +293,157 @@ static void depends(kv_render *r, kv_unit *u, const kv_node *spec, const char *n
 	}
 }
 
-static void flux_unit(kv_render *r, un_scan *s, const un_doc *ks)
+/* Renders Kustomization doc (from the scan or rendered by another unit) as a unit; ns is its
+ * namespace. */
+static void flux_unit(kv_render *r, un_scan *s, const kv_node *doc, const char *ns)
 {
-	const kv_node *spec = kv_map_get(ks->doc, "spec");
-	const char *name = meta_str(ks->doc, "name"), *ns = ns_of(ks->doc);
+	const un_doc ks = {(kv_node *)doc, doc->src};
+	const kv_node *spec = kv_map_get(doc, "spec");
+	const char *name = meta_str(doc, "name");
 	char *full = kv_xasprintf("%s/%s", ns, name ? name : "?");
-	char *folder = spec && spec->type == KV_MAP ? unit_folder(r, s, ks, ns) : NULL;
-	kv_unit *u = un_add(r, s, KV_UNIT_FLUX, full, folder ? folder : kv_str(kv_map_get(spec, "path")) ? kv_str(kv_map_get(spec, "path")) : "");
+	char *folder = spec && spec->type == KV_MAP ? unit_folder(r, s, &ks, ns) : NULL;
+	const char *written = kv_str(kv_map_get(spec, "path"));
+	kv_unit *u = un_add(r, s, KV_UNIT_FLUX, full, folder ? folder : written ? written : "");
 	free(full);
-	u->def = ks->doc;
+	u->def = doc;
 	if (!spec || spec->type != KV_MAP) {
-		rn_problem(r, ks->src, ks->doc, KV_RULE_RENDER_KUSTOMIZATION, NULL, "a Flux Kustomization needs a spec map");
+		rn_problem(r, doc->src, doc, KV_RULE_RENDER_KUSTOMIZATION, NULL, "a Flux Kustomization needs a spec map");
 		return;
 	}
-	const kv_node *tns = kv_map_get(spec, "targetNamespace");
+	const kv_node *tns = kv_map_get(spec, "targetNamespace"), *prune = kv_map_get(spec, "prune");
 	u->namespace = kv_str(tns) && *kv_str(tns) ? kv_str(tns) : NULL;
-	u->prune = kv_map_get(spec, "prune") && kv_map_get(spec, "prune")->type == KV_BOOL && kv_map_get(spec, "prune")->u.b;
+	u->prune = prune && prune->type == KV_BOOL && prune->u.b;
 	u->decryption = kv_map_get(spec, "decryption") && kv_map_get(spec, "decryption")->type == KV_MAP;
 	depends(r, u, spec, ns);
 	if (!folder)
 		return;
 	if (rn_fs_kind(r, folder) != RN_DIR) {
 		const kv_node *at = kv_map_get(spec, "path") ? kv_map_get(spec, "path") : spec;
-		rn_problem(r, ks->src, at, KV_RULE_RENDER_MISSING, NULL, "%s is not a folder of the %s: Flux fails the Kustomization",
+		rn_problem(r, doc->src, at, KV_RULE_RENDER_MISSING, NULL, "%s is not a folder of the %s: Flux fails the Kustomization",
 			   *folder ? folder : ".", r->o.rev ? "revision" : "repository");
 		free(folder);
 		return;
 	}
-	kv_build_opts bo = {.overlay = flux_overlay(r, ks, spec), .generate = true};
+	kv_build_opts bo = {.overlay = flux_overlay(r, &ks, spec), .generate = true};
 	u->rendered = kv_kustomize_build_ex(r, folder, &bo, &u->result) == 0;
 	free(folder);
 }
 
+static bool is_flux_ks(const kv_node *o)
+{
+	const char *av = kv_str(kv_map_get(o, "apiVersion"));
+	return av && strncmp(av, "kustomize.toolkit.fluxcd.io/", 28) == 0 && kv_str_eq(kv_map_get(o, "kind"), "Kustomization");
+}
+
+static bool same_place(const kv_node *a, const kv_node *b)
+{
+	return a && b && a->src == b->src && a->line == b->line && a->col == b->col;
+}
+
+/* A seed: a Kustomization as a file holds it, rendered once to learn which files it applies. */
+typedef struct {
+	const un_doc *doc;
+	size_t unit;          /* its unit's index */
+	size_t p0, p1;        /* the problems its build reported */
+	uint16_t *applied;    /* the files its build applied */
+	size_t napplied;
+	bool root;
+} seed;
+
+/* Builds a seed, recording the files it applies (and leaving every file's flag as it was, or
+ * set). */
+static void build_seed(kv_render *r, un_scan *s, seed *sd)
+{
+	bool *before = kv_xcalloc(r->nfiles + 1, sizeof *before);
+	size_t nbefore = r->nfiles;
+	for (size_t i = 0; i < nbefore; i++) {
+		before[i] = r->files[i].applied;
+		r->files[i].applied = false;
+	}
+	sd->unit = s->out->n;
+	sd->p0 = r->nproblems;
+	flux_unit(r, s, sd->doc->doc, ns_of(sd->doc->doc));
+	sd->p1 = r->nproblems;
+	size_t cap = 0;
+	for (size_t i = 0; i < r->nfiles; i++) {
+		if (r->files[i].applied) {
+			KV_GROW(sd->applied, cap, sd->napplied + 1);
+			sd->applied[sd->napplied++] = (uint16_t)(i + 1);
+		}
+		if (i < nbefore)
+			r->files[i].applied |= before[i];
+	}
+	free(before);
+}
+
+static bool applies(const seed *sd, uint16_t src)
+{
+	for (size_t i = 0; i < sd->napplied; i++)
+		if (sd->applied[i] == src)
+			return true;
+	return false;
+}
+
+/* Units are trees: Kustomizations in the repository that no other one applies are the roots
+ * (Flux's bootstrap applies them); every Kustomization a unit renders is a unit in turn, as
+ * rendered (its namespace, patches, path as its parent made them). */
 void un_flux_units(kv_render *r, un_scan *s)
 {
-	for (size_t i = 0; i < s->flux.n; i++)
-		flux_unit(r, s, &s->flux.items[i]);
+	seed *seeds = kv_xcalloc(s->flux.n ? s->flux.n : 1, sizeof *seeds);
+	size_t n = 0, first = s->out->n;
+	for (size_t i = 0; i < s->flux.n; i++) {
+		if (!kv_map_get(kv_map_get(s->flux.items[i].doc, "spec"), "sourceRef"))
+			continue; /* a patch or a fragment, not an object Flux is given */
+		seeds[n].doc = &s->flux.items[i];
+		build_seed(r, s, &seeds[n++]);
+	}
+	size_t roots = 0;
+	for (size_t i = 0; i < n; i++) {
+		seeds[i].root = true;
+		for (size_t j = 0; j < n && seeds[i].root; j++)
+			if (j != i && applies(&seeds[j], seeds[i].doc->src))
+				seeds[i].root = false;
+		roots += seeds[i].root;
+	}
+	/* Keep the roots (every seed when they apply each other in a ring); forget the rest. */
+	for (size_t i = n; i-- > 0;)
+		if (roots && !seeds[i].root)
+			un_drop_problems(r, seeds[i].p0, seeds[i].p1);
+	size_t kept = first;
+	size_t *parent = NULL, cap = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (roots && !seeds[i].root)
+			continue;
+		s->out->items[kept++] = s->out->items[seeds[i].unit];
+	}
+	s->out->n = kept;
+	KV_GROW(parent, cap, kept + 1);
+	for (size_t i = 0; i < kept; i++)
+		parent[i] = SIZE_MAX;
+	for (size_t i = first; i < s->out->n; i++) {
+		for (size_t j = 0; s->out->items[i].rendered && j < s->out->items[i].result.n; j++) {
+			const kv_node *o = s->out->items[i].result.objects[j];
+			bool self = !is_flux_ks(o);
+			for (size_t a = i; !self && a != SIZE_MAX; a = parent[a])
+				self = same_place(o, s->out->items[a].def);
+			if (self)
+				continue;
+			if (s->out->n >= UN_MAX_UNITS) {
+				rn_problem(r, o->src, o, KV_RULE_RENDER_LIMIT, NULL, "more than %d units", UN_MAX_UNITS);
+				break;
+			}
+			const char *ns = meta_str(o, "namespace");
+			if (!ns || !*ns)
+				ns = s->out->items[i].namespace ? s->out->items[i].namespace : "default";
+			KV_GROW(parent, cap, s->out->n + 1);
+			parent[s->out->n] = i;
+			flux_unit(r, s, o, ns);
+		}
+	}
+	free(parent);
+	for (size_t i = 0; i < n; i++)
+		free(seeds[i].applied);
+	free(seeds);
 }
 
 /* ---- after the build: postBuild substitution, commonMetadata ---- */

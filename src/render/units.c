@@ -71,6 +71,18 @@ static void forget_problems(kv_render *r, size_t mark)
 	r->nproblems = mark;
 }
 
+void un_drop_problems(kv_render *r, size_t from, size_t to)
+{
+	if (from >= to || to > r->nproblems)
+		return;
+	for (size_t i = from; i < to; i++) {
+		free(r->problems[i].message);
+		free(r->problems[i].hint);
+	}
+	memmove(r->problems + from, r->problems + to, sizeof *r->problems * (r->nproblems - to));
+	r->nproblems -= to - from;
+}
+
 static char *join(const char *dir, const char *name)
 {
 	return *dir ? kv_xasprintf("%s/%s", dir, name) : kv_xstrdup(name);

@@ -38,6 +38,11 @@ typedef struct {
 
 /* Adds a unit (zeroed but for kind, name and path, copied into the render) and returns it. */
 kv_unit *un_add(kv_render *r, un_scan *s, kv_unit_kind kind, const char *name, const char *path);
+/* Units a repository may have (a bound on Kustomizations that render Kustomizations). */
+#define UN_MAX_UNITS 10000
+
+/* Removes problems [from, to) (reported by a build whose result is thrown away). */
+void un_drop_problems(kv_render *r, size_t from, size_t to);
 /* True when a file or folder of that name exists in folder dir. */
 bool un_has_kust(kv_render *r, const char *dir);
 /* A string made in the render's arena. */
