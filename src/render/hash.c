@@ -198,7 +198,10 @@ static void json_number(kv_buf *out, double d)
 			kv_buf_putc(out, '.');
 			kv_buf_add(out, digits + 1, nd - 1);
 		}
-		kv_buf_printf(out, "e%c%02d", exp < 0 ? '-' : '+', exp < 0 ? -exp : exp);
+		if (exp < 0) /* Go writes e-7, never e-07 */
+			kv_buf_printf(out, "e-%d", -exp);
+		else
+			kv_buf_printf(out, "e+%02d", exp);
 		return;
 	}
 	if (exp < 0) {
