@@ -292,9 +292,12 @@ static bool matches_id(const rn_res *res, const patch_id *p)
 
 static void describe(const patch_id *p, kv_buf *out)
 {
-	kv_buf_printf(out, "%s%s%s %s%s%s", p->kind ? p->kind : "?", *p->group || *p->version ? " " : "",
-		      *p->group ? p->group : "", *p->group ? "/" : "", p->version, "");
-	kv_buf_printf(out, " %s%s%s", p->ns && *p->ns ? p->ns : "", p->ns && *p->ns ? "/" : "", p->name ? p->name : "?");
+	if (*p->group)
+		kv_buf_printf(out, "%s/", p->group);
+	kv_buf_printf(out, "%s %s ", *p->version ? p->version : "(no apiVersion)", p->kind ? p->kind : "?");
+	if (p->ns && *p->ns)
+		kv_buf_printf(out, "%s/", p->ns);
+	kv_buf_puts(out, p->name ? p->name : "?");
 }
 
 /* Removes the objects marked gone (obj NULL) from the list. */

@@ -306,38 +306,53 @@ static unsigned item_id(const kv_node *item, const keyset *k, unsigned want, kv_
 	return mask;
 }
 
-/* The first item of dest with the values of id under mask, through a lazily built index
- * per mask. */
+/* The mask of the keys an item has (non-empty values). */
+static unsigned item_mask(const kv_node *item, const keyset *k)
+{
+	unsigned mask = 0;
+	kv_buf t = KV_BUF_INIT;
+	for (int i = 0; i < k->n; i++) {
+		kv_buf_truncate(&t, 0);
+		scalar_text(kv_map_getn(item, k->names[i], k->lens[i]), &t);
+		if (t.len)
+			mask |= 1u << i;
+	}
+	kv_buf_free(&t);
+	return mask;
+}
+
+/* The first item of dest with the identity id (made by item_id with mask), through a lazily
+ * built index per mask. An item matches only with the same keys present: an item without a
+ * protocol is not the same port as one with it, as kustomize sees them. With primary set,
+ * the first item whose first key has the value of id's, whatever its other keys (slot 0). */
 typedef struct {
 	kv_map *by_mask[1 << MAX_KEYS];
 } dest_index;
 
-static long find_item(const kv_node *dest, const keyset *k, dest_index *ix, unsigned mask, const kv_buf *id)
+static long find_item(const kv_node *dest, const keyset *k, dest_index *ix, unsigned mask, const kv_buf *id, bool primary)
 {
 	if (!dest)
 		return -1;
-	if (!ix->by_mask[mask]) {
+	unsigned slot_of = primary ? 0 : mask;
+	if (!ix->by_mask[slot_of]) {
 		kv_map *idx = kv_map_new();
 		kv_buf key = KV_BUF_INIT;
 		for (uint32_t i = 0; i < dest->len; i++) {
-			if (dest->u.items[i]->type != KV_MAP)
+			const kv_node *it = dest->u.items[i];
+			if (it->type != KV_MAP)
 				continue;
-			item_id(dest->u.items[i], k, mask, &key);
-			/* items lacking one of the keys cannot match */
-			bool has_all = true;
-			for (int j = 0; j < k->n; j++)
-				if ((mask & (1u << j)) && !kv_map_getn(dest->u.items[i], k->names[j], k->lens[j]))
-					has_all = false;
-			if (!has_all)
+			unsigned have = item_mask(it, k);
+			if (primary ? !(have & 1u) : have != mask)
 				continue;
+			item_id(it, k, primary ? 1u : mask, &key);
 			uint64_t *slot = kv_map_slot(idx, key.data, key.len, NULL);
 			if (!*slot)
 				*slot = i + 1;
 		}
 		kv_buf_free(&key);
-		ix->by_mask[mask] = idx;
+		ix->by_mask[slot_of] = idx;
 	}
-	uint64_t *slot = kv_map_find(ix->by_mask[mask], id->data, id->len);
+	uint64_t *slot = kv_map_find(ix->by_mask[slot_of], id->data, id->len);
 	return slot ? (long)*slot - 1 : -1;
 }
 
@@ -400,17 +415,31 @@ static void merge_scalars(smp *m, const kv_node *dest, const kv_node *patch, uin
 	kv_map_free(seen);
 }
 
+static int bits(unsigned m)
+{
+	int n = 0;
+	for (; m; m &= m - 1)
+		n++;
+	return n;
+}
+
 /* Maps merged by key: each of the patch's items merged with the object's of the same key, in
- * the patch's order, then the object's items the patch did not name. */
+ * the patch's order, then the object's items the patch did not name. Lists with two keys
+ * (ports: containerPort and protocol) behave as kustomize's do: an item matched on both keys
+ * stays at the object's position; a patch item whose first key matches an object's item
+ * with other keys present is dropped (kustomize loses it). */
 static void merge_items(smp *m, const kv_node *dest, const kv_node *patch, uint32_t skip, const rn_mk_field *lf,
 			items *out, uint32_t cap)
 {
 	keyset k;
 	keys_parse(lf->keys, &k);
 	dest_index ix = {{0}};
-	bool *used = kv_xcalloc(dest && dest->len ? dest->len : 1, sizeof *used);
+	uint32_t nd = dest ? dest->len : 0;
+	enum { KEEP, USED, GONE, REPLACED };
+	uint8_t *state = kv_xcalloc(nd ? nd : 1, 1);
+	kv_node **repl = kv_xcalloc(nd ? nd : 1, sizeof *repl);
 	kv_map *seen = kv_map_new();
-	kv_buf id = KV_BUF_INIT;
+	kv_buf id = KV_BUF_INIT, pid = KV_BUF_INIT;
 	sch item = {lf->type, false, NULL};
 	for (uint32_t i = 0; i < patch->len && !m->failed; i++) {
 		const kv_node *p = patch->u.items[i];
@@ -426,21 +455,34 @@ static void merge_items(smp *m, const kv_node *dest, const kv_node *patch, uint3
 		kv_map_slot(seen, id.data, id.len, &added);
 		if (!added)
 			continue; /* kustomize merges the first item of a key only */
-		long at = find_item(dest, &k, &ix, mask, &id);
+		long at = find_item(dest, &k, &ix, mask, &id, false);
+		if (at < 0 && k.n > 1 && (mask & 1u)) {
+			item_id(p, &k, 1u, &pid);
+			if (find_item(dest, &k, &ix, 1u, &pid, true) >= 0)
+				continue;
+		}
 		kv_node *v = merge(m, at >= 0 ? dest->u.items[at] : NULL, p, item);
+		bool keep = v && !empty_map(v);
+		if (at >= 0 && k.n > 1 && bits(mask) > 1) {
+			state[at] = keep ? REPLACED : GONE;
+			repl[at] = v;
+			continue;
+		}
 		if (at >= 0)
-			used[at] = true;
-		if (v && !empty_map(v))
+			state[at] = USED;
+		if (keep)
 			push(m, out, v, cap);
 	}
-	for (uint32_t i = 0; dest && i < dest->len; i++)
-		if (!used[i])
-			push(m, out, dest->u.items[i], cap);
+	for (uint32_t i = 0; i < nd; i++)
+		if (state[i] == KEEP || state[i] == REPLACED)
+			push(m, out, state[i] == REPLACED ? repl[i] : dest->u.items[i], cap);
 	for (int i = 0; i < (1 << MAX_KEYS); i++)
 		kv_map_free(ix.by_mask[i]);
 	kv_buf_free(&id);
+	kv_buf_free(&pid);
 	kv_map_free(seen);
-	free(used);
+	free(state);
+	free(repl);
 }
 
 static kv_node *merge_list(smp *m, kv_node *dest, const kv_node *patch, sch s)
