@@ -553,13 +553,19 @@ static bool gvk_selected(const rn_id *id, const rp_id *s)
 	       (!*s->kind || (id->kind && strcmp(s->kind, id->kind) == 0));
 }
 
+/* The namespace as kustomize's ResId.IsNsEquals compares it: none is "default", whatever
+ * the kind (a cluster-scoped object is selected by namespace: default). */
+static const char *default_ns(const char *ns)
+{
+	return ns && *ns ? ns : "default";
+}
+
 /* kustomize's ResId.IsSelectedBy for one name and namespace the object has had. */
 static bool id_selected(const rn_id *id, const char *name, const char *ns, const rp_id *s)
 {
 	if (*s->name && strcmp(s->name, name ? name : "") != 0)
 		return false;
-	if (*s->ns && strcmp(rn_effective_ns(s->group, *s->kind ? s->kind : NULL, s->ns),
-			     rn_effective_ns(id->group, id->kind, ns)) != 0)
+	if (*s->ns && strcmp(default_ns(s->ns), default_ns(ns)) != 0)
 		return false;
 	return gvk_selected(id, s);
 }
