@@ -612,7 +612,8 @@ static bool generate_one(kv_render *r, const rn_kust *k, rn_acc *a, const kv_nod
 	const char *type = secret ? field_string(&g, e, "type", &ok) : NULL;
 	const kv_node *envs = field_strings(&g, e, "envs", &ok), *lits = field_strings(&g, e, "literals", &ok);
 	const kv_node *files = field_strings(&g, e, "files", &ok);
-	const kv_node *env = field_string(&g, e, "env", &ok) ? kv_map_get(e, "env") : NULL;
+	const char *env_path = field_string(&g, e, "env", &ok); /* legacy; "" is none */
+	const kv_node *env = env_path && *env_path ? kv_map_get(e, "env") : NULL;
 	gen_opts local, o;
 	ok &= read_opts(&g, kv_map_get(e, "options"), &local);
 	if (!ok)

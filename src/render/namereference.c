@@ -40,76 +40,47 @@ int rn_hash_names(kv_render *r, rn_acc *a)
 	return rc;
 }
 
-/* ---- what a referrer can see ---- */
+/* ---- what kustomize knows of each object ---- */
 
 typedef struct {
-	const char *group, *kind, *ns, *name;
-	char gbuf[128];
+	const char *kind, *ns, *name; /* current */
+	const char *orig_ns;          /* the namespace of kustomize's original id */
+	char group[128];
 	bool cluster;
-} ident;
+	bool renamed; /* kustomize keeps earlier ids only for renamed or moved objects */
+} info;
 
-static void ident_of(const rn_res *res, ident *out)
+typedef struct {
+	size_t *items;
+	size_t n, cap;
+} idxvec;
+
+static void push_idx(idxvec *v, size_t i)
+{
+	KV_GROW(v->items, v->cap, v->n + 1);
+	v->items[v->n++] = i;
+}
+
+static void info_of(const rn_res *res, info *out)
 {
 	rn_id id;
 	rn_id_of(res, &id);
-	snprintf(out->gbuf, sizeof out->gbuf, "%s", id.group);
-	out->group = out->gbuf;
+	snprintf(out->group, sizeof out->group, "%s", id.group);
 	out->kind = id.kind ? id.kind : "";
 	out->ns = id.ns ? id.ns : "";
 	out->name = id.name ? id.name : "";
 	out->cluster = rn_cluster_scoped(out->group, out->kind);
+	out->renamed = false;
+	for (size_t i = 0; i < res->nprev; i++)
+		if (strcmp(res->prev[i].name ? res->prev[i].name : "", out->name) != 0 ||
+		    strcmp(res->prev[i].ns ? res->prev[i].ns : "", out->ns) != 0)
+			out->renamed = true;
+	out->orig_ns = out->renamed && res->nprev && res->prev[0].ns ? res->prev[0].ns : out->ns;
 }
 
-static const char *eff_ns(const ident *id, const char *ns)
+static const char *eff_ns(const info *id, const char *ns)
 {
 	return rn_effective_ns(id->group, id->kind, ns);
-}
-
-static bool ns_equal(const ident *a, const ident *b)
-{
-	return strcmp(eff_ns(a, a->ns), eff_ns(b, b->ns)) == 0;
-}
-
-/* True when res was renamed or moved (kustomize keeps earlier ids only then). */
-static bool has_prev(const rn_res *res, const ident *cur)
-{
-	for (size_t i = 0; i < res->nprev; i++)
-		if (strcmp(res->prev[i].name ? res->prev[i].name : "", cur->name) != 0 ||
-		    strcmp(res->prev[i].ns ? res->prev[i].ns : "", cur->ns) != 0)
-			return true;
-	return false;
-}
-
-/* The namespace an object had first (kustomize's original id). */
-static const char *orig_ns(const rn_res *res, const ident *cur)
-{
-	return has_prev(res, cur) && res->prev[0].ns ? res->prev[0].ns : cur->ns;
-}
-
-/* The namespaces of the ServiceAccounts a RoleBinding's subjects name. */
-static bool binding_sees(const rn_res *referrer, const char *ns)
-{
-	if (!kv_str_eq(rn_get(referrer->obj, "kind"), "RoleBinding"))
-		return false;
-	const kv_node *subjects = rn_get(referrer->obj, "subjects");
-	for (uint32_t i = 0; subjects && subjects->type == KV_LIST && i < subjects->len; i++) {
-		const kv_node *s = subjects->u.items[i];
-		if (kv_str_eq(rn_get(s, "kind"), "ServiceAccount") && kv_str(rn_get(s, "namespace")) &&
-		    strcmp(kv_str(rn_get(s, "namespace")), ns) == 0)
-			return true;
-	}
-	return false;
-}
-
-typedef struct {
-	rn_res **items;
-	size_t n, cap;
-} resvec;
-
-static void push(resvec *v, rn_res *res)
-{
-	KV_GROW(v->items, v->cap, v->n + 1);
-	v->items[v->n++] = res;
 }
 
 /* ---- the prefixes and suffixes kustomize compares ----
@@ -121,7 +92,7 @@ typedef struct {
 	size_t npre, nsuf;
 } affixes;
 
-static void affixes_of(const rn_res *res, const ident *cur, affixes *out)
+static void affixes_of(const rn_res *res, const info *cur, affixes *out)
 {
 	memset(out, 0, sizeof *out);
 	out->pre = out->suf = "";
@@ -151,18 +122,135 @@ static bool affixes_equal(const affixes *a, const affixes *b)
 	return pre && suf;
 }
 
-/* ---- fixing one reference ---- */
+/* ---- the pass ----
+ * Objects are indexed by their earlier names, so each reference looks only at the objects
+ * that had its name; the namespaces objects were first in are indexed for the narrowing a
+ * namespace beside a name does. No step is quadratic in the number of objects. */
 
 typedef struct {
 	kv_render *r;
 	rn_acc *a;
+	info *infos;      /* by position in a->res */
+	kv_map *by_name;  /* earlier name -> group number + 1 */
+	idxvec *groups;
+	size_t ngroups, capgroups;
+	kv_map *orig_any;  /* original effective namespace, of any object */
+	kv_map *orig_with; /* "current effective\x01original effective" */
+	kv_map *orig_raw;  /* "current as written\x01original effective" */
+	bool any_cluster;
+	/* the reference being fixed */
 	rn_res *referrer;
-	ident rid;
+	info rid;
 	const rn_nameref *target;
 	const rn_fspec *fs;
-	resvec visible; /* what the referrer can refer to */
 	int rc;
 } fixer;
+
+static void mark(kv_map *m, const char *a, const char *b)
+{
+	char *key = kv_xasprintf("%s\x01%s", a, b);
+	kv_map_slot(m, key, strlen(key), NULL);
+	free(key);
+}
+
+static bool marked(const kv_map *m, const char *a, const char *b)
+{
+	char *key = kv_xasprintf("%s\x01%s", a, b);
+	bool found = kv_map_find(m, key, strlen(key)) != NULL;
+	free(key);
+	return found;
+}
+
+static void index_objects(fixer *f)
+{
+	size_t n = f->a->res.n;
+	f->infos = kv_xcalloc(n ? n : 1, sizeof *f->infos);
+	f->by_name = kv_map_new();
+	f->orig_any = kv_map_new();
+	f->orig_with = kv_map_new();
+	f->orig_raw = kv_map_new();
+	for (size_t i = 0; i < n; i++) {
+		rn_res *res = f->a->res.items[i];
+		info *in = &f->infos[i];
+		info_of(res, in);
+		const char *orig = eff_ns(in, in->orig_ns);
+		kv_map_slot(f->orig_any, orig, strlen(orig), NULL);
+		mark(f->orig_with, eff_ns(in, in->ns), orig);
+		mark(f->orig_raw, in->ns, orig);
+		f->any_cluster |= in->cluster;
+		if (!in->renamed)
+			continue;
+		for (size_t p = 0; p < res->nprev; p++) {
+			const char *name = res->prev[p].name;
+			if (!name)
+				continue;
+			bool added;
+			uint64_t *slot = kv_map_slot(f->by_name, name, strlen(name), &added);
+			if (added) {
+				KV_GROW(f->groups, f->capgroups, f->ngroups + 1);
+				f->groups[f->ngroups] = (idxvec){0};
+				*slot = ++f->ngroups;
+			}
+			idxvec *g = &f->groups[*slot - 1];
+			if (g->n == 0 || g->items[g->n - 1] != i)
+				push_idx(g, i);
+		}
+	}
+}
+
+static void fixer_free(fixer *f)
+{
+	for (size_t i = 0; i < f->ngroups; i++)
+		free(f->groups[i].items);
+	free(f->groups);
+	free(f->infos);
+	kv_map_free(f->by_name);
+	kv_map_free(f->orig_any);
+	kv_map_free(f->orig_with);
+	kv_map_free(f->orig_raw);
+}
+
+/* The namespaces of the ServiceAccounts a RoleBinding's subjects name: it sees those. */
+static bool binding_sees(const rn_res *referrer, const char *ns)
+{
+	if (!kv_str_eq(rn_get(referrer->obj, "kind"), "RoleBinding"))
+		return false;
+	const kv_node *subjects = rn_get(referrer->obj, "subjects");
+	for (uint32_t i = 0; subjects && subjects->type == KV_LIST && i < subjects->len; i++) {
+		const kv_node *s = subjects->u.items[i];
+		const char *sns = kv_str(rn_get(s, "namespace"));
+		if (kv_str_eq(rn_get(s, "kind"), "ServiceAccount") && sns && strcmp(sns, ns) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* kustomize's SubsetThatCouldBeReferencedByResource, for one object. */
+static bool visible(const fixer *f, const info *c)
+{
+	return f->rid.cluster || c->cluster || strcmp(eff_ns(&f->rid, f->rid.ns), eff_ns(c, c->ns)) == 0 ||
+	       binding_sees(f->referrer, c->ns);
+}
+
+/* Whether any object the referrer sees was first in namespace want (kustomize then narrows
+ * to those; else to the objects now in it). */
+static bool seen_first_in(const fixer *f, const char *want)
+{
+	if (f->rid.cluster)
+		return kv_map_find(f->orig_any, want, strlen(want)) != NULL;
+	if (f->any_cluster && strcmp(want, "_non_namespaceable_") == 0)
+		return true;
+	if (marked(f->orig_with, eff_ns(&f->rid, f->rid.ns), want))
+		return true;
+	const kv_node *subjects = kv_str_eq(rn_get(f->referrer->obj, "kind"), "RoleBinding") ? rn_get(f->referrer->obj, "subjects") : NULL;
+	for (uint32_t i = 0; subjects && subjects->type == KV_LIST && i < subjects->len; i++) {
+		const kv_node *s = subjects->u.items[i];
+		const char *sns = kv_str(rn_get(s, "namespace"));
+		if (kv_str_eq(rn_get(s, "kind"), "ServiceAccount") && sns && marked(f->orig_raw, sns, want))
+			return true;
+	}
+	return false;
+}
 
 static bool gvk_selects(const char *group, const char *version, const char *kind, const rn_res *res)
 {
@@ -170,97 +258,101 @@ static bool gvk_selects(const char *group, const char *version, const char *kind
 	return rn_fspec_selects(&fs, res->obj);
 }
 
-static bool prev_name_is(const rn_res *res, const ident *cur, const char *name)
-{
-	if (!has_prev(res, cur))
-		return false;
-	for (size_t i = 0; i < res->nprev; i++)
-		if (res->prev[i].name && strcmp(res->prev[i].name, name) == 0)
-			return true;
-	return false;
-}
-
-/* roleRef/name: the candidates of roleRef's apiGroup and kind. */
-static bool roleref_ok(fixer *f, const rn_res *res)
+/* roleRef/name: only candidates of roleRef's apiGroup and kind. */
+static bool roleref_ok(const fixer *f, const rn_res *res)
 {
 	size_t n = strlen(f->fs->path);
 	if (n < 12 || strcmp(f->fs->path + n - 12, "roleRef/name") != 0)
 		return true;
 	const kv_node *rr = rn_get(f->referrer->obj, "roleRef");
-	const char *group = kv_str(rn_get(rr, "apiGroup")), *kind = kv_str(rn_get(rr, "kind"));
-	if (!rr || !rn_get(rr, "apiGroup") || !rn_get(rr, "kind"))
+	const kv_node *group = rn_get(rr, "apiGroup"), *kind = rn_get(rr, "kind");
+	if (!group || !kind)
 		return true;
-	return gvk_selects(group ? group : "", NULL, kind ? kind : "", res);
+	return gvk_selects(kv_str(group) ? kv_str(group) : "", NULL, kv_str(kind) ? kv_str(kind) : "", res);
 }
 
-static bool same_ns_as_referrer(fixer *f, const ident *cur)
+static bool same_ns_as_referrer(const fixer *f, const info *c)
 {
-	if (f->rid.cluster || cur->cluster || strcmp(cur->kind, "ServiceAccount") == 0)
+	if (f->rid.cluster || c->cluster || strcmp(c->kind, "ServiceAccount") == 0)
 		return true;
-	return ns_equal(&f->rid, cur);
+	return strcmp(eff_ns(&f->rid, f->rid.ns), eff_ns(c, c->ns)) == 0;
 }
 
-/* kustomize's selectReferral: the one candidate an old name can mean, NULL for none; a
- * problem at at when several with different names remain. */
-static rn_res *select_referral(fixer *f, const char *old, resvec *cands, const kv_node *at)
+/* The objects an old name can mean, after kustomize's sieves but the last. want (or NULL)
+ * is the namespace written beside the name. */
+static void candidates(fixer *f, const char *old, const char *want, idxvec *out)
 {
-	resvec keep = {0};
-	for (size_t i = 0; i < cands->n; i++) {
-		rn_res *c = cands->items[i];
-		ident cur;
-		ident_of(c, &cur);
-		if (prev_name_is(c, &cur, old) &&
-		    gvk_selects(f->target->group, f->target->version, f->target->kind, c) && roleref_ok(f, c) &&
-		    same_ns_as_referrer(f, &cur))
-			push(&keep, c);
+	uint64_t *slot = kv_map_find(f->by_name, old, strlen(old));
+	if (!slot)
+		return;
+	bool first = want && seen_first_in(f, want);
+	const idxvec *g = &f->groups[*slot - 1];
+	for (size_t k = 0; k < g->n; k++) {
+		size_t i = g->items[k];
+		const info *c = &f->infos[i];
+		rn_res *res = f->a->res.items[i];
+		if (!visible(f, c))
+			continue;
+		if (want && strcmp(eff_ns(c, first ? c->orig_ns : c->ns), want) != 0)
+			continue;
+		if (gvk_selects(f->target->group, f->target->version, f->target->kind, res) && roleref_ok(f, res) &&
+		    same_ns_as_referrer(f, c))
+			push_idx(out, i);
 	}
-	rn_res *pick = NULL;
+}
+
+/* kustomize's selectReferral: the one object an old name means, NULL for none; a problem at
+ * at when several with different names remain. */
+static rn_res *select_referral(fixer *f, const char *old, const char *want, const kv_node *at)
+{
+	idxvec keep = {0};
+	candidates(f, old, want, &keep);
 	if (keep.n > 1) {
 		affixes ra, ca;
 		affixes_of(f->referrer, &f->rid, &ra);
 		size_t kept = 0;
-		for (size_t i = 0; i < keep.n; i++) {
-			ident cur;
-			ident_of(keep.items[i], &cur);
-			affixes_of(keep.items[i], &cur, &ca);
+		for (size_t k = 0; k < keep.n; k++) {
+			affixes_of(f->a->res.items[keep.items[k]], &f->infos[keep.items[k]], &ca);
 			if (affixes_equal(&ra, &ca))
-				keep.items[kept++] = keep.items[i];
+				keep.items[kept++] = keep.items[k];
 		}
 		keep.n = kept;
 	}
-	if (keep.n >= 1)
-		pick = keep.items[0];
-	for (size_t i = 1; i < keep.n && pick; i++)
-		if (strcmp(rn_res_name(keep.items[i]) ? rn_res_name(keep.items[i]) : "", rn_res_name(pick) ? rn_res_name(pick) : "") != 0) {
-			kv_buf ids = KV_BUF_INIT;
-			for (size_t j = 0; j < keep.n; j++) {
-				const char *ns = rn_res_ns(keep.items[j]);
-				kv_buf_printf(&ids, "%s%s %s%s%s", j ? ", " : "", rn_res_kind(keep.items[j]),
-					      ns && *ns ? ns : "", ns && *ns ? "/" : "", rn_res_name(keep.items[j]));
-			}
-			rn_problem(f->r, 0, at, KV_RULE_RENDER_CONFLICT, "give the objects names that differ before the renames",
-				   "%s may refer to any of %s: kustomize refuses the ambiguity", old, kv_buf_cstr(&ids));
-			kv_buf_free(&ids);
-			f->rc = -1;
-			pick = NULL;
+	rn_res *pick = keep.n ? f->a->res.items[keep.items[0]] : NULL;
+	for (size_t k = 1; k < keep.n; k++) {
+		if (strcmp(f->infos[keep.items[k]].name, f->infos[keep.items[0]].name) == 0)
+			continue;
+		kv_buf ids = KV_BUF_INIT;
+		for (size_t j = 0; j < keep.n; j++) {
+			const info *c = &f->infos[keep.items[j]];
+			kv_buf_printf(&ids, "%s%s %s%s%s", j ? ", " : "", c->kind, c->ns, *c->ns ? "/" : "", c->name);
 		}
+		rn_problem(f->r, 0, at, KV_RULE_RENDER_CONFLICT, "give the objects names that differ before the renames",
+			   "%s may refer to any of %s: kustomize refuses the ambiguity", old, kv_buf_cstr(&ids));
+		kv_buf_free(&ids);
+		f->rc = -1;
+		pick = NULL;
+		break;
+	}
 	free(keep.items);
 	return pick;
 }
+
+/* ---- fixing one field ---- */
 
 static void set_scalar(fixer *f, kv_node **slot)
 {
 	kv_node *n = *slot;
 	if (n->type != KV_STRING)
 		return;
-	rn_res *ref = select_referral(f, n->u.s, &f->visible, n);
+	rn_res *ref = select_referral(f, n->u.s, NULL, n);
 	const char *name = ref ? rn_res_name(ref) : NULL;
 	if (name && strcmp(name, n->u.s) != 0)
 		*slot = rn_new_string(f->r, name, strlen(name), n);
 }
 
-/* A map with name (and maybe namespace): a namespace narrows the candidates to those
- * first (else now) in it. */
+/* A map with name, and maybe namespace (which narrows the candidates, and takes the
+ * namespace of the object picked). */
 static void set_mapping(fixer *f, kv_node *m)
 {
 	kv_node *name = rn_get(m, "name"), *nsn = rn_get(m, "namespace");
@@ -272,18 +364,8 @@ static void set_mapping(fixer *f, kv_node *m)
 	}
 	if (name->type != KV_STRING)
 		return;
-	resvec cands = {0};
 	const char *want = nsn ? (kv_str(nsn) ? kv_str(nsn) : "") : NULL;
-	for (int pass = 0; want && pass < 2 && cands.n == 0; pass++)
-		for (size_t i = 0; i < f->visible.n; i++) {
-			ident cur;
-			ident_of(f->visible.items[i], &cur);
-			const char *ns = pass == 0 ? orig_ns(f->visible.items[i], &cur) : cur.ns;
-			if (strcmp(eff_ns(&cur, ns), want) == 0)
-				push(&cands, f->visible.items[i]);
-		}
-	rn_res *ref = select_referral(f, name->u.s, want ? &cands : &f->visible, name);
-	free(cands.items);
+	rn_res *ref = select_referral(f, name->u.s, want, name);
 	if (!ref)
 		return;
 	const char *rname = rn_res_name(ref), *rns = rn_res_ns(ref);
@@ -321,43 +403,25 @@ static int visit(kv_render *r, kv_node **slot, void *ctx)
 	return 0;
 }
 
-/* kustomize's SubsetThatCouldBeReferencedByResource. */
-static void visible_to(fixer *f)
-{
-	f->visible.n = 0;
-	for (size_t i = 0; i < f->a->res.n; i++) {
-		rn_res *c = f->a->res.items[i];
-		ident cur;
-		ident_of(c, &cur);
-		if (f->rid.cluster || cur.cluster || ns_equal(&f->rid, &cur) || binding_sees(f->referrer, cur.ns))
-			push(&f->visible, c);
-	}
-}
-
 int rn_fix_references(kv_render *r, rn_acc *a)
 {
 	const rn_config *cfg = a->cfg ? a->cfg : rn_config_defaults(r);
-	fixer f = {r, a, NULL, {0}, NULL, NULL, {0}, 0};
+	fixer f = {.r = r, .a = a};
+	index_objects(&f);
 	for (size_t i = 0; i < a->res.n; i++) {
 		f.referrer = a->res.items[i];
-		bool seen = false;
+		f.rid = f.infos[i];
 		for (size_t t = 0; t < cfg->nnamerefs; t++) {
 			f.target = &cfg->namerefs[t];
 			for (size_t s = 0; s < f.target->by.n; s++) {
 				f.fs = &f.target->by.items[s];
-				if (!rn_fspec_selects(f.fs, f.referrer->obj))
-					continue;
-				if (!seen) {
-					ident_of(f.referrer, &f.rid);
-					visible_to(&f);
-					seen = true;
-				}
-				if (rn_fspec_walk(r, f.referrer->obj, f.fs, KV_NULL, NULL, visit, &f) < 0)
+				if (rn_fspec_selects(f.fs, f.referrer->obj) &&
+				    rn_fspec_walk(r, f.referrer->obj, f.fs, KV_NULL, NULL, visit, &f) < 0)
 					f.rc = -1;
 			}
 		}
 	}
-	free(f.visible.items);
+	fixer_free(&f);
 	return f.rc;
 }
 
