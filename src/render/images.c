@@ -1,8 +1,8 @@
 /* images.c: the image transformer of a kustomization (`images`, then the legacy `imageTags`):
  * each entry {name, newName, newTag, digest, tagSuffix} rewrites the images it matches, as
- * kustomize v5.5 does, in two passes per entry: first every `image` of an item of a list
- * named containers or initContainers at any depth of any object (but a
- * CustomResourceDefinition), then the fields of the images field specs.
+ * kustomize v5.5 does, in two passes per entry over every object but a
+ * CustomResourceDefinition: first every `image` of an item of a list named containers or
+ * initContainers at any depth, then the fields of the images field specs.
  *
  * kustomize matches with the regular expression "^" NAME "(:TAG)?(@sha256:DIGEST)?$", the
  * name written into it as it is (so a dot in it matches any character); PCRE2 reads it the
@@ -190,7 +190,9 @@ static void rewrite(const image_rule *ir, const kv_node *s, kv_buf *out)
 		if (ir->digest)
 			kv_buf_puts(&digest, ir->digest);
 	} else if (ir->suffix) {
+		/* a tag suffix extends the tag and drops the digest */
 		kv_buf_puts(&tag, ir->suffix);
+		kv_buf_truncate(&digest, 0);
 	}
 	kv_buf_truncate(out, 0);
 	if (ir->new_name)
@@ -287,8 +289,9 @@ static bool apply_rule(kv_render *r, rn_acc *a, image_rule *ir)
 	bool ok = true;
 	for (size_t i = 0; i < a->res.n; i++) {
 		kv_node *obj = a->res.items[i]->obj;
-		if (!kv_str_eq(kv_map_get(obj, "kind"), "CustomResourceDefinition"))
-			ok &= legacy_walk(r, obj, ir, 0);
+		if (kv_str_eq(kv_map_get(obj, "kind"), "CustomResourceDefinition"))
+			continue; /* kustomize leaves the examples in CRDs alone */
+		ok &= legacy_walk(r, obj, ir, 0);
 		const rn_fspecs *fss = &a->cfg->images;
 		for (size_t j = 0; j < fss->n; j++) {
 			spec_ctx c = {ir, fss->items[j].path};
