@@ -325,7 +325,13 @@ static char *dup_n(kv_render *r, const char *s, size_t n)
  * ends when not (a key with dots). False (with a problem at at) when the path is too long. */
 static bool split_path(kv_render *r, const char *s, const kv_node *at, fpath *out)
 {
-	size_t len = strlen(s), cap = 8, n = 0;
+	size_t len = strlen(s), cap = 8, n = 0, dots = 0;
+	for (size_t i = 0; i < len; i++)
+		dots += s[i] == '.';
+	if (dots >= 4 * MAX_PARTS) {
+		rn_problem(r, 0, at, KV_RULE_RENDER_LIMIT, NULL, "the field path has more than %d parts", MAX_PARTS);
+		return false;
+	}
 	char **raw = kv_xmalloc(sizeof *raw * cap);
 	kv_buf cur = KV_BUF_INIT;
 	for (size_t i = 0; i <= len; i++) {
@@ -474,9 +480,17 @@ static void node_text(kv_render *r, const kv_node *n, bool raw, kv_buf *out)
 	case KV_INT:
 		kv_buf_printf(out, "%lld", (long long)n->u.i);
 		break;
-	case KV_DOUBLE:
-		kv_buf_printf(out, "%.17g", n->u.d);
+	case KV_DOUBLE: {
+		/* the shortest form that reads back */
+		char num[40];
+		for (int prec = 15; prec <= 17; prec++) {
+			snprintf(num, sizeof num, "%.*g", prec, n->u.d);
+			if (strtod(num, NULL) == n->u.d)
+				break;
+		}
+		kv_buf_puts(out, num);
 		break;
+	}
 	default:
 		break;
 	}
@@ -884,6 +898,29 @@ static pcre2_code *part_re(walker *w, size_t i, const char *val)
 	return w->re[i];
 }
 
+/* A map or list as YAML text, roughly as kyaml's String() gives it to a pattern (block style,
+ * scalars as their text; kyaml keeps each node's own style, so quotes and flow style may
+ * differ). Bounded: stops past 64 KiB. */
+static void yaml_text(kv_render *r, const kv_node *n, int indent, kv_buf *out)
+{
+	for (uint32_t i = 0; i < n->len && out->len < 65536; i++) {
+		const kv_node *v = n->type == KV_LIST ? n->u.items[i] : n->u.pairs[i].value;
+		kv_buf_printf(out, "%*s", indent, "");
+		if (n->type == KV_LIST)
+			kv_buf_puts(out, "- ");
+		else
+			kv_buf_printf(out, "%s:%s", n->u.pairs[i].key->u.s, is_scalar(v) || v->len == 0 ? " " : "\n");
+		if (is_scalar(v))
+			node_text(r, v, true, out);
+		else if (v->len == 0)
+			kv_buf_puts(out, v->type == KV_LIST ? "[]" : "{}");
+		else
+			yaml_text(r, v, indent + 2, out);
+		if (is_scalar(v) || v->len == 0)
+			kv_buf_puts(out, "\n");
+	}
+}
+
 /* 1 when the regex of part i finds a match in node n's text, 0 when not, -1 on failure. */
 static int item_matches(walker *w, size_t i, const char *val, const kv_node *n)
 {
@@ -891,7 +928,12 @@ static int item_matches(walker *w, size_t i, const char *val, const kv_node *n)
 	if (!re)
 		return -1;
 	kv_buf t = KV_BUF_INIT;
-	node_text(w->r, n, false, &t);
+	if (is_scalar(n))
+		node_text(w->r, n, false, &t);
+	else if (n->len == 0)
+		kv_buf_puts(&t, n->type == KV_LIST ? "[]" : "{}");
+	else
+		yaml_text(w->r, n, 0, &t);
 	int rc = pcre2_match(re, (PCRE2_SPTR)(t.data ? t.data : ""), t.len, 0, 0, w->md, w->mctx);
 	kv_buf_free(&t);
 	if (rc >= 0)
