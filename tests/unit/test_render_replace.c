@@ -242,10 +242,24 @@ static void test_hostile_patterns(void)
 				  "    fieldPaths:\n"
 				  "    - spec.template.spec.containers.[name=^x$].image\n"
 				  "    - spec.template.spec.containers.[name=(].image\n");
+	put("slow.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: slow}\nspec:\n  containers:\n"
+			 "  - name: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab\n");
 	kv_render_result res;
 	kv_render *r = build(&res);
 	CHECK(has_problem(r, "does not match its own pattern", 8));
 	CHECK(has_problem(r, "is not a valid regular expression", 9));
+	kv_render_free(r);
+	/* catastrophic backtracking runs out of the pattern's budget */
+	put("kustomization.yaml", "resources: [slow.yaml]\n"
+				  "replacements:\n"
+				  "- source: {kind: Pod, fieldPath: metadata.name}\n"
+				  "  targets:\n"
+				  "  - select: {kind: Pod}\n"
+				  "    fieldPaths: ['spec.containers.[name=^(a|a)+$].image']\n");
+	clock_t t0 = clock();
+	r = build(&res);
+	CHECK(has_problem(r, "ran out of its matching budget", 6));
+	CHECK((double)(clock() - t0) / CLOCKS_PER_SEC < 10);
 	kv_render_free(r);
 	clean();
 }
