@@ -73,6 +73,9 @@ typedef struct {
 	int jobs;
 	kv_policyset *policies;       /* NULL for none; the run adds the repository's Namespaces */
 	const kv_exempt_rules *exempt; /* NULL for none */
+	/* The folder whose reconciler units are rendered, as a path from the current folder
+	 * (work tree only): the folder the PATHs share; NULL for the project root. */
+	const char *render_dir;
 } kv_check_opts;
 
 /* Runs the check. CRDs found in the files are compiled and added to set before validation.

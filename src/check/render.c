@@ -21,9 +21,10 @@ struct ck_render {
 	bool threaded, started;
 	pthread_t th;
 	size_t nentries, nnotes;
-	kv_map *entry_by_rel; /* project-relative path -> entry + 1 */
-	kv_map *note_by_path; /* note path -> note + 1 */
-	kv_map *entry_dirs;   /* folders that directly hold a checked file */
+	const char *root;     /* the folder rendered (work tree), as the user sees paths */
+	kv_map *entry_by_path; /* an entry's path (canonical) -> entry + 1 */
+	kv_map *note_by_path; /* a note's path (canonical) -> note + 1 */
+	kv_map *entry_dirs;   /* folders that directly hold a checked file (canonical) */
 	kv_map *extra_index;  /* path -> extra + 1 */
 	char **extra;
 	size_t nextra, capextra;
@@ -54,6 +55,7 @@ ck_render *ck_render_new(kv_source *src, const kv_check_opts *o)
 	cr->nentries = kv_source_count(src);
 	cr->nnotes = kv_source_note_count(src);
 	cr->threaded = !kv_source_is_rev(src);
+	cr->root = kv_source_is_rev(src) ? "" : o->render_dir ? o->render_dir : kv_source_root(src);
 	pthread_mutex_init(&cr->mu, NULL);
 	return cr;
 }
@@ -62,7 +64,7 @@ static void *render_main(void *ud)
 {
 	ck_render *cr = ud;
 	kv_render_opts ro = {
-		.root = kv_source_is_rev(cr->src) ? NULL : kv_source_root(cr->src),
+		.root = kv_source_is_rev(cr->src) ? NULL : cr->root,
 		.rev = kv_source_is_rev(cr->src) ? cr->src : NULL,
 		.limits = cr->o->limits,
 		.max_files = KV_RENDER_MAX_FILES,
@@ -95,14 +97,31 @@ static const char *file_path(const ck_render *cr, uint32_t file)
 	return cr->extra[file - cr->nentries - cr->nnotes];
 }
 
-/* The check's file index for a path relative to the render root (the project root). */
+/* A path as the user sees it, in one spelling: "a/./b//c" and "a/b/c" are the same file. */
+static char *canon(const char *path)
+{
+	bool abs = path[0] == '/';
+	char *n = kv_path_normalize(path);
+	if (!n)
+		return kv_xstrdup(path); /* above the current folder: as written */
+	if (!abs)
+		return n;
+	char *a = kv_xasprintf("/%s", n);
+	free(n);
+	return a;
+}
+
+/* The check's file index for a path relative to the render root. */
 static uint32_t file_for_path(ck_render *cr, const char *path)
 {
-	uint64_t *v = kv_map_find(cr->entry_by_rel, path, strlen(path));
-	if (v)
+	char *joined = kv_path_join(cr->root, path);
+	char *display = canon(joined);
+	free(joined);
+	uint64_t *v = kv_map_find(cr->entry_by_path, display, strlen(display));
+	if (v) {
+		free(display);
 		return (uint32_t)(*v - 1);
-	const char *root = kv_source_root(cr->src);
-	char *display = strcmp(root, ".") == 0 ? kv_xstrdup(path) : kv_path_join(root, path);
+	}
 	uint32_t file;
 	if ((v = kv_map_find(cr->note_by_path, display, strlen(display))) != NULL) {
 		file = (uint32_t)(cr->nentries + *v - 1);
@@ -129,20 +148,22 @@ static char *dir_of(const char *path)
 
 static void index_files(ck_render *cr)
 {
-	cr->entry_by_rel = kv_map_new();
+	cr->entry_by_path = kv_map_new();
 	cr->note_by_path = kv_map_new();
 	cr->entry_dirs = kv_map_new();
 	cr->extra_index = kv_map_new();
 	for (size_t i = 0; i < cr->nentries; i++) {
-		const char *rel = kv_source_entry(cr->src, i)->rel;
-		*kv_map_slot(cr->entry_by_rel, rel, strlen(rel), NULL) = i + 1;
-		char *dir = dir_of(rel);
+		char *p = canon(kv_source_entry(cr->src, i)->display);
+		*kv_map_slot(cr->entry_by_path, p, strlen(p), NULL) = i + 1;
+		char *dir = dir_of(p);
 		*kv_map_slot(cr->entry_dirs, dir, strlen(dir), NULL) = 1;
 		free(dir);
+		free(p);
 	}
 	for (size_t i = 0; i < cr->nnotes; i++) {
-		const char *p = kv_source_note(cr->src, i)->path;
+		char *p = canon(kv_source_note(cr->src, i)->path);
 		*kv_map_slot(cr->note_by_path, p, strlen(p), NULL) = i + 1;
+		free(p);
 	}
 	for (uint32_t s = 1; s <= UINT16_MAX && kv_render_file_path(cr->r, (uint16_t)s); s++)
 		cr->nsrc = s;
@@ -150,10 +171,43 @@ static void index_files(ck_render *cr)
 	for (size_t s = 1; s <= cr->nsrc; s++)
 		cr->file_of[s] = file_for_path(cr, kv_render_file_path(cr->r, (uint16_t)s));
 	cr->file_of[0] = UINT32_MAX;
+}
+
+static void mark_read(ck_render *cr, const kv_node *obj, int depth)
+{
+	const kv_node *items = kv_map_get(obj, "items");
+	if (items && items->type == KV_LIST && depth < 8)
+		for (uint32_t i = 0; i < items->len; i++)
+			mark_read(cr, items->u.items[i], depth + 1);
+	uint32_t file = obj->src && obj->src <= cr->nsrc ? cr->file_of[obj->src] : UINT32_MAX;
+	if (file < cr->nentries)
+		cr->read[file] = true;
+}
+
+/* A file is applied when a unit renders its objects, or when it lies in the folder of a unit
+ * kvet could not render (that unit's problem says why; calling its files unapplied would
+ * mislead). */
+static void find_read(ck_render *cr)
+{
 	cr->read = kv_xcalloc(cr->nentries ? cr->nentries : 1, sizeof *cr->read);
-	for (size_t s = 1; s <= cr->nsrc; s++)
-		if (cr->file_of[s] < cr->nentries && kv_render_file_applied(cr->r, (uint16_t)s))
-			cr->read[cr->file_of[s]] = true;
+	for (size_t k = 0; k < cr->units.n; k++) {
+		const kv_unit *u = &cr->units.items[k];
+		for (size_t i = 0; i < u->result.n; i++)
+			mark_read(cr, u->result.objects[i], 0);
+		if (u->rendered || !u->path)
+			continue;
+		char *joined = kv_path_join(cr->root, u->path);
+		char *dir = canon(joined);
+		size_t n = strlen(dir);
+		for (size_t i = 0; i < cr->nentries; i++) {
+			char *p = canon(kv_source_entry(cr->src, i)->display);
+			if (n ? strncmp(p, dir, n) == 0 && p[n] == '/' : p[0] != '/')
+				cr->read[i] = true;
+			free(p);
+		}
+		free(dir);
+		free(joined);
+	}
 }
 
 /* Findings are kept in checked files, and in files that are not manifests (generator inputs)
@@ -168,22 +222,16 @@ static bool in_scope(const ck_render *cr, uint32_t file)
 	const char *display = file_path(cr, file);
 	if (kv_path_is_manifest(display))
 		return false;
-	/* The extra's path relative to the root, to compare with the entries' folders. */
-	const char *root = kv_source_root(cr->src);
-	size_t rn = strlen(root);
-	const char *rel = display;
-	if (strcmp(root, ".") != 0 && strncmp(display, root, rn) == 0 && display[rn] == '/')
-		rel = display + rn + 1;
-	char *dir = dir_of(rel);
+	char *dir = dir_of(display);
 	bool found = false;
 	for (;;) {
 		if (kv_map_find(cr->entry_dirs, dir, strlen(dir))) {
 			found = true;
 			break;
 		}
-		if (!*dir)
-			break;
 		char *slash = strrchr(dir, '/');
+		if (!*dir || slash == dir)
+			break;
 		if (slash)
 			*slash = '\0';
 		else
@@ -467,8 +515,10 @@ void ck_render_finish(ck_render *cr, const bool *patch)
 	}
 	problems(cr, src_by_path);
 	kv_map_free(src_by_path);
-	if (cr->rc == 0)
+	if (cr->rc == 0) {
 		pick_objects(cr, patch);
+		find_read(cr);
+	}
 }
 
 bool ck_render_applied(const ck_render *cr, size_t entry)
@@ -483,7 +533,7 @@ bool ck_render_active(const ck_render *cr)
 
 bool ck_render_read(const ck_render *cr, size_t entry)
 {
-	return cr && cr->read && entry < cr->nentries && (cr->read[entry] || ck_render_applied(cr, entry));
+	return cr && cr->read && entry < cr->nentries && cr->read[entry];
 }
 
 size_t ck_render_object_count(const ck_render *cr)
@@ -545,7 +595,7 @@ void ck_render_free(ck_render *cr)
 	for (size_t i = 0; i < cr->nextra; i++)
 		free(cr->extra[i]);
 	free(cr->extra);
-	kv_map_free(cr->entry_by_rel);
+	kv_map_free(cr->entry_by_path);
 	kv_map_free(cr->note_by_path);
 	kv_map_free(cr->entry_dirs);
 	kv_map_free(cr->extra_index);

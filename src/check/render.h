@@ -40,7 +40,8 @@ void ck_render_finish(ck_render *cr, const bool *patch);
 /* True when a unit renders entry i's objects: the file pass checks it for YAML and counts it,
  * and its objects are validated in rendered form only. */
 bool ck_render_applied(const ck_render *cr, size_t entry);
-/* True when a build read entry i as manifests, or a unit renders its objects. */
+/* True when a unit renders entry i's objects (or could not be rendered, and the file lies in
+ * its folder). */
 bool ck_render_read(const ck_render *cr, size_t entry);
 /* True when rendering found units (otherwise nothing is rendered and no file is unapplied). */
 bool ck_render_active(const ck_render *cr);

@@ -207,11 +207,16 @@ static void duplicates(rc *c)
 			const kv_node *fat = name_node(first);
 			const char *fpath = kv_render_file_path(ck_render_renderer(c->cr), fat->src ? fat->src : first->src);
 			const char *ns = effective_ns(u, obj);
-			ck_render_report(c->cr, 0, name_node(obj), obj, KV_RULE_RENDER_DUPLICATE,
+			const kv_node *at = name_node(obj);
+			kv_buf where = KV_BUF_INIT;
+			if (fat->src != at->src || fat->line != at->line) /* else both apply the same lines */
+				kv_buf_printf(&where, " (the first at %s:%u)", fpath ? fpath : "?", fat->line);
+			ck_render_report(c->cr, 0, at, obj, KV_RULE_RENDER_DUPLICATE,
 					 "the units fight over it: each apply overwrites the other's, and pruning one deletes it",
-					 "%s%s%s %s%s%s is also rendered by unit %s (%s:%u)", kind, *group ? "." : "", group,
+					 "%s%s%s %s%s%s is rendered by two units, %s and %s%s", kind, *group ? "." : "", group,
 					 ns, *ns ? "/" : "", str_or_empty(meta_field(obj, "name")), c->us->items[fu].name,
-					 fpath ? fpath : "?", fat->line);
+					 u->name, kv_buf_cstr(&where));
+			kv_buf_free(&where);
 		}
 	}
 	kv_buf_free(&id);

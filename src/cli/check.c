@@ -10,10 +10,12 @@
 #include "kvet/location.h"
 #include "kvet/pool.h"
 #include "kvet/report.h"
+#include "kvet/strutil.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 enum {
@@ -334,6 +336,61 @@ static int write_reports(options *o, kv_source *src, const kv_result *res)
 	return 0;
 }
 
+/* A PATH's folder in one spelling ("a/./b/" is "a/b"; "" is the current folder); NULL when it
+ * climbs above the current folder. */
+static char *path_folder(const char *path)
+{
+	struct stat st;
+	char *dir;
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+		dir = kv_xstrdup(path);
+	} else {
+		const char *slash = strrchr(path, '/');
+		dir = slash ? kv_xstrndup(path, (size_t)(slash - path)) : kv_xstrdup(".");
+	}
+	bool abs = dir[0] == '/';
+	char *n = kv_path_normalize(dir);
+	free(dir);
+	if (n && abs) {
+		char *a = kv_xasprintf("/%s", n);
+		free(n);
+		n = a;
+	}
+	return n;
+}
+
+/* The folder rendering treats as the repository: the one every PATH lies in (work tree);
+ * NULL for the project root (no PATH, or one above the current folder). Caller frees. */
+static char *render_dir(const options *o)
+{
+	if (o->rev || !o->npaths)
+		return NULL;
+	char *common = path_folder(o->paths[0]);
+	for (size_t i = 1; common && i < o->npaths; i++) {
+		char *f = path_folder(o->paths[i]);
+		if (!f) {
+			free(common);
+			common = NULL;
+			break;
+		}
+		size_t n = 0, keep = 0;
+		for (; common[n] && common[n] == f[n]; n++)
+			if (common[n] == '/')
+				keep = n;
+		if (!common[n] && (!f[n] || f[n] == '/'))
+			keep = n;
+		if (keep == 0 && common[0] == '/')
+			keep = 1; /* both absolute: "/" at least */
+		common[keep] = '\0';
+		free(f);
+	}
+	if (common && !*common) {
+		free(common);
+		common = kv_xstrdup(".");
+	}
+	return common;
+}
+
 static int exit_code(const kv_result *res, kv_severity fail_on)
 {
 	if (res->summary.io_error)
@@ -374,8 +431,13 @@ static int run(options *o)
 		.jobs = o->jobs ? o->jobs : kv_cpu_count(),
 		.policies = policies,
 		.exempt = &exempt,
+		.render_dir = NULL,
 	};
-	if (kv_check_run(src, set, &co, &res) < 0) {
+	char *rdir = render_dir(o);
+	co.render_dir = rdir;
+	rc = kv_check_run(src, set, &co, &res);
+	free(rdir);
+	if (rc < 0) {
 		code = KV_EXIT_INTERNAL;
 		goto done;
 	}
