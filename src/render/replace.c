@@ -47,6 +47,7 @@ typedef struct {
 	size_t dlen;
 	int64_t index;
 	bool create;
+	const kv_node *at; /* the index, else the options, or NULL */
 } rp_opts;
 
 typedef struct {
@@ -175,6 +176,7 @@ static void read_opts(reader *rd, const kv_node *map, rp_opts *o)
 	o->delim = string_field(rd, m, "delimiter");
 	o->dlen = strlen(o->delim);
 	const kv_node *idx = value_of(m, "index"), *create = value_of(m, "create");
+	o->at = idx ? idx : m;
 	if (idx && idx->type == KV_INT)
 		o->index = idx->u.i;
 	else if (idx && idx->type == KV_DOUBLE && idx->u.d == floor(idx->u.d) && fabs(idx->u.d) < 1e15)
@@ -703,82 +705,91 @@ static int lookup(kv_render *r, const kv_node *obj, const fpath *fp, const kv_no
 	return 1;
 }
 
-/* The replacement's value: the source object, the field at its path, refined by the
- * source's delimiter and index. False after a problem. */
-static bool source_value(kv_render *r, rn_acc *a, const rp_repl *rp, rp_value *v)
+/* The one object the source selects, or NULL after a problem. */
+static const rn_res *source_object(kv_render *r, rn_acc *a, const rp_repl *rp)
 {
-	kv_buf b = KV_BUF_INIT, o = KV_BUF_INIT;
+	kv_buf b = KV_BUF_INIT, o = KV_BUF_INIT, first = KV_BUF_INIT;
 	const rn_res *src = NULL;
-	bool ok = false;
 	for (size_t i = 0; i < a->res.n; i++) {
 		if (!any_id(a->res.items[i], &rp->source, NULL, 0))
 			continue;
 		if (src) {
-			kv_buf first = KV_BUF_INIT;
-			obj_phrase(src, &first);
 			rn_problem(r, rp->file, rp->source_at, KV_RULE_RENDER_CONFLICT,
 				   "a replacement source must select exactly one object: add kind, name or namespace",
 				   "the replacement source (%s) selects more than one object: %s and %s", id_phrase(&rp->source, &b),
-				   kv_buf_cstr(&first), obj_phrase(a->res.items[i], &o));
-			kv_buf_free(&first);
+				   obj_phrase(src, &first), obj_phrase(a->res.items[i], &o));
+			src = NULL;
 			goto done;
 		}
 		src = a->res.items[i];
 	}
-	if (!src) {
+	if (!src)
 		rn_problem(r, rp->file, rp->source_at, KV_RULE_RENDER_CONFLICT, NULL,
 			   "the replacement source (%s) selects no object", id_phrase(&rp->source, &b));
-		goto done;
-	}
-	fpath fp;
-	const kv_node *at = rp->path_at ? rp->path_at : rp->source_at;
-	if (!split_path(r, rp->path, at, &fp))
-		goto done;
-	const kv_node *n = NULL;
-	kv_buf_truncate(&b, 0);
-	int rc = lookup(r, src->obj, &fp, &n, &b);
-	if (rc < 0) {
-		rn_problem(r, rp->file, at, KV_RULE_RENDER_CONFLICT, NULL, "the source field path %s cannot be read in %s: %s",
-			   rp->path, obj_phrase(src, &o), kv_buf_cstr(&b));
-		goto done;
-	}
-	if (rc == 0 || n->type == KV_NULL || ((n->type == KV_MAP || n->type == KV_LIST) && n->len == 0)) {
-		rn_problem(r, rp->file, at, KV_RULE_RENDER_CONFLICT, NULL, "the source field %s is %s in %s", rp->path,
-			   rc == 0 ? "missing" : "empty", obj_phrase(src, &o));
-		goto done;
-	}
-	v->node = n;
-	node_text(r, n, true, &v->text);
-	if (rp->opts.dlen) {
-		if (!is_scalar(n)) {
-			rn_problem(r, rp->file, at, KV_RULE_RENDER_CONFLICT, NULL,
-				   "the source field %s is %s: a delimiter can only split a scalar", rp->path,
-				   kv_type_phrase((kv_type)n->type));
-			goto done;
-		}
-		/* The index-th piece between delimiters. */
-		const char *s = v->text.data ? v->text.data : "", *end = s + v->text.len;
-		int64_t k = 0;
-		const char *piece = s, *next;
-		while ((next = memmem(piece, (size_t)(end - piece), rp->opts.delim, rp->opts.dlen)) && k < rp->opts.index) {
-			piece = next + rp->opts.dlen;
-			k++;
-		}
-		if (rp->opts.index < 0 || k < rp->opts.index) {
-			rn_problem(r, rp->file, rp->source_at, KV_RULE_RENDER_CONFLICT, NULL,
-				   "options.index %lld is out of bounds for the source value \"%.80s\"", (long long)rp->opts.index,
-				   kv_buf_cstr(&v->text));
-			goto done;
-		}
-		const char *stop = memmem(piece, (size_t)(end - piece), rp->opts.delim, rp->opts.dlen);
-		size_t plen = stop ? (size_t)(stop - piece) : (size_t)(end - piece);
-		memmove(v->text.data, piece, plen);
-		kv_buf_truncate(&v->text, plen);
-		v->refined = true;
-	}
-	ok = true;
 done:
 	kv_buf_free(&b);
+	kv_buf_free(&o);
+	kv_buf_free(&first);
+	return src;
+}
+
+/* Keeps the index-th piece of text between delimiters; false when there is none. */
+static bool keep_piece(kv_buf *text, const rp_opts *o)
+{
+	if (o->index < 0)
+		return false;
+	const char *s = text->data ? text->data : "", *end = s + text->len, *piece = s, *next;
+	for (int64_t k = 0; k < o->index; k++) {
+		if (!(next = memmem(piece, (size_t)(end - piece), o->delim, o->dlen)))
+			return false;
+		piece = next + o->dlen;
+	}
+	const char *stop = memmem(piece, (size_t)(end - piece), o->delim, o->dlen);
+	size_t plen = stop ? (size_t)(stop - piece) : (size_t)(end - piece);
+	if (plen)
+		memmove(text->data, piece, plen);
+	kv_buf_truncate(text, plen);
+	return true;
+}
+
+/* The replacement's value: the source object, the field at its path, refined by the
+ * source's delimiter and index. False after a problem. */
+static bool source_value(kv_render *r, rn_acc *a, const rp_repl *rp, rp_value *v)
+{
+	const rn_res *src = source_object(r, a, rp);
+	const kv_node *at = rp->path_at ? rp->path_at : rp->source_at, *n = NULL;
+	fpath fp;
+	if (!src || !split_path(r, rp->path, at, &fp))
+		return false;
+	kv_buf why = KV_BUF_INIT, o = KV_BUF_INIT;
+	bool ok = false;
+	int rc = lookup(r, src->obj, &fp, &n, &why);
+	if (rc < 0)
+		rn_problem(r, rp->file, at, KV_RULE_RENDER_CONFLICT, NULL, "the source field path %s cannot be read in %s: %s",
+			   rp->path, obj_phrase(src, &o), kv_buf_cstr(&why));
+	else if (rc == 0 || n->type == KV_NULL || (!is_scalar(n) && n->len == 0))
+		rn_problem(r, rp->file, at, KV_RULE_RENDER_CONFLICT, NULL, "the source field %s is %s in %s", rp->path,
+			   rc == 0 ? "missing" : "empty", obj_phrase(src, &o));
+	else if (rp->opts.dlen && !is_scalar(n))
+		rn_problem(r, rp->file, at, KV_RULE_RENDER_CONFLICT, NULL,
+			   "the source field %s is %s: a delimiter can only split a scalar", rp->path,
+			   kv_type_phrase((kv_type)n->type));
+	else
+		ok = true;
+	if (ok) {
+		v->node = n;
+		node_text(r, n, true, &v->text);
+		kv_buf_truncate(&why, 0);
+		kv_buf_add(&why, v->text.data ? v->text.data : "", v->text.len);
+		if (rp->opts.dlen && !keep_piece(&v->text, &rp->opts)) {
+			rn_problem(r, rp->file, rp->opts.at ? rp->opts.at : rp->source_at, KV_RULE_RENDER_CONFLICT, NULL,
+				   "options.index %lld is out of bounds for the source value \"%.80s\" split at \"%s\"",
+				   (long long)rp->opts.index, kv_buf_cstr(&why), rp->opts.delim);
+			ok = false;
+		}
+		v->refined = rp->opts.dlen > 0;
+	}
+	kv_buf_free(&why);
 	kv_buf_free(&o);
 	return ok;
 }
@@ -1067,81 +1078,79 @@ static kv_node *value_node(kv_render *r, const rp_value *v)
 	return typed(r, (kv_type)v->node->type, v->text.data ? v->text.data : "", v->text.len, v->node);
 }
 
-/* Sets one selected field as kustomize's setFieldValue: a delimiter puts the value among the
- * pieces of the field's text (before them for a negative index, after them past the end);
- * a scalar field keeps its type and takes the new text; anything else becomes the value. */
+/* The field's text with the value put among its pieces as kustomize's target delimiter
+ * does: in place of the index-th piece, before all of them for a negative index, after them
+ * past the end. */
+static void splice(const kv_buf *cur, const rp_opts *o, const kv_buf *val, kv_buf *out)
+{
+	const char *v = val->data ? val->data : "";
+	const char *s = cur->data ? cur->data : "", *end = s + cur->len, *piece = s, *next;
+	bool placed = false;
+	if (o->index < 0) {
+		kv_buf_add(out, v, val->len);
+		kv_buf_add(out, o->delim, o->dlen);
+	}
+	for (int64_t k = 0;; k++) {
+		next = memmem(piece, (size_t)(end - piece), o->delim, o->dlen);
+		size_t plen = next ? (size_t)(next - piece) : (size_t)(end - piece);
+		if (k == o->index) {
+			kv_buf_add(out, v, val->len);
+			placed = true;
+		} else {
+			kv_buf_add(out, piece, plen);
+		}
+		if (!next)
+			break;
+		kv_buf_add(out, o->delim, o->dlen);
+		piece = next + o->dlen;
+	}
+	if (!placed && o->index >= 0) {
+		kv_buf_add(out, o->delim, o->dlen);
+		kv_buf_add(out, v, val->len);
+	}
+}
+
+/* Sets one selected field as kustomize's setFieldValue: a scalar field keeps its type and
+ * takes the new text (a field create made takes the type its text reads as); anything else
+ * becomes the value. */
 static bool set_field(kv_render *r, const rp_target *t, const kv_node *fp_at, const rn_res *res, const rp_value *v,
 		      const hit *h)
 {
-	kv_node *old = *h->slot;
+	kv_node *old = *h->slot, *now;
 	kv_buf text = KV_BUF_INIT, o = KV_BUF_INIT;
-	bool ok = false;
-	if (t->opts.dlen) {
-		if (!is_scalar(old)) {
-			rn_problem(r, 0, fp_at, KV_RULE_RENDER_CONFLICT, NULL,
-				   "%s in %s is %s: a delimiter can only be used with a scalar field", fp_at->u.s,
-				   obj_phrase(res, &o), kv_type_phrase((kv_type)old->type));
-			goto done;
-		}
+	if (t->opts.dlen && !is_scalar(old)) {
+		rn_problem(r, 0, fp_at, KV_RULE_RENDER_CONFLICT, NULL,
+			   "%s in %s is %s: a delimiter can only be used with a scalar field", fp_at->u.s, obj_phrase(res, &o),
+			   kv_type_phrase((kv_type)old->type));
+		now = NULL;
+	} else if (t->opts.dlen) {
 		kv_buf cur = KV_BUF_INIT;
 		if (!h->fresh)
 			node_text(r, old, true, &cur);
-		const char *s = cur.data ? cur.data : "", *end = s + cur.len, *piece = s, *next;
-		int64_t k = 0;
-		bool placed = false;
-		if (t->opts.index < 0) {
-			kv_buf_add(&text, v->text.data ? v->text.data : "", v->text.len);
-			kv_buf_add(&text, t->opts.delim, t->opts.dlen);
-		}
-		for (;;) {
-			next = memmem(piece, (size_t)(end - piece), t->opts.delim, t->opts.dlen);
-			size_t plen = next ? (size_t)(next - piece) : (size_t)(end - piece);
-			if (k == t->opts.index) {
-				kv_buf_add(&text, v->text.data ? v->text.data : "", v->text.len);
-				placed = true;
-			} else {
-				kv_buf_add(&text, piece, plen);
-			}
-			if (!next)
-				break;
-			kv_buf_add(&text, t->opts.delim, t->opts.dlen);
-			piece = next + t->opts.dlen;
-			k++;
-		}
-		if (!placed && t->opts.index >= 0) {
-			kv_buf_add(&text, t->opts.delim, t->opts.dlen);
-			kv_buf_add(&text, v->text.data ? v->text.data : "", v->text.len);
-		}
+		splice(&cur, &t->opts, &v->text, &text);
 		kv_buf_free(&cur);
 	} else {
 		kv_buf_add(&text, v->text.data ? v->text.data : "", v->text.len);
 	}
-	kv_node *now;
-	if (is_scalar(old)) {
-		const char *s = text.data ? text.data : "";
-		now = h->fresh ? resolve(r, s, text.len, v->node) : typed(r, (kv_type)old->type, s, text.len, v->node);
-		if (!now) {
-			rn_problem(r, 0, fp_at, KV_RULE_RENDER_CONFLICT,
-				   "kustomize keeps the type of a scalar it replaces; make the source value fit, or the field a string",
-				   "%s in %s is %s, and the replacement value \"%.80s\" is not one: kubectl fails to decode it",
-				   fp_at->u.s, obj_phrase(res, &o), kv_type_phrase((kv_type)old->type), s);
-			goto done;
-		}
-	} else {
-		now = value_node(r, v);
-		if (!now) {
-			rn_problem(r, 0, v->node, KV_RULE_RENDER_CONFLICT, NULL,
-				   "the refined source value \"%.80s\" is no longer %s: kubectl fails to decode it",
-				   kv_buf_cstr((kv_buf *)&v->text), kv_type_phrase((kv_type)v->node->type));
-			goto done;
-		}
-	}
-	*h->slot = now;
-	ok = true;
-done:
+	const char *s = text.data ? text.data : "";
+	if (t->opts.dlen && !is_scalar(old))
+		now = NULL;
+	else if (!is_scalar(old) && !(now = value_node(r, v)))
+		rn_problem(r, 0, v->node, KV_RULE_RENDER_CONFLICT, NULL,
+			   "the refined source value \"%.80s\" is no longer %s: kubectl fails to decode it", s,
+			   kv_type_phrase((kv_type)v->node->type));
+	else if (is_scalar(old) && h->fresh)
+		now = resolve(r, s, text.len, v->node);
+	else if (is_scalar(old) && !(now = typed(r, (kv_type)old->type, s, text.len, v->node)))
+		rn_problem(r, 0, fp_at, KV_RULE_RENDER_CONFLICT,
+			   "kustomize keeps the type of a scalar it replaces; make the source value fit, or the field a string",
+			   "%s in %s is %s, and the replacement value \"%.80s\" is not one: kubectl fails to decode it", fp_at->u.s,
+			   obj_phrase(res, &o), kv_type_phrase((kv_type)old->type), s);
+	if (now)
+		*h->slot = now;
 	kv_buf_free(&text);
 	kv_buf_free(&o);
-	return ok;
+	return now != NULL;
 }
 
 /* Applies the value to one field path of one target object. */
