@@ -356,13 +356,27 @@ static void test_image_problems(void)
 	close_bench(&b);
 }
 
+/* A hostile name pattern runs out of its matching budget: one problem, no hang. */
+static void test_image_budget(void)
+{
+	bench b;
+	open_bench(&b, "images:\n- {name: \"(a|aa)+(a|aa)+(a|aa)+\", newTag: x}\n",
+		   "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n"
+		   "  - image: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaac\n"
+		   "  - image: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaad\n");
+	rn_images(b.r, &b.k, &b.a);
+	CHECK_INT(kv_render_problem_count(b.r), 1);
+	CHECK(kv_render_problem_count(b.r) == 1 && kv_render_problem_at(b.r, 0)->rule == KV_RULE_LIMIT_REGEX);
+	close_bench(&b);
+}
+
 int main(void)
 {
 	static const th_test tests[] = {
 		TEST(test_defaults_parse), TEST(test_scope),          TEST(test_namespace),
 		TEST(test_namespace_conflict), TEST(test_prefix_suffix), TEST(test_common_labels),
 		TEST(test_label_entries), TEST(test_label_problems),  TEST(test_replicas),
-		TEST(test_images),        TEST(test_images_everywhere), TEST(test_image_problems),
+		TEST(test_images),        TEST(test_images_everywhere), TEST(test_image_problems), TEST(test_image_budget),
 	};
 	return th_run(tests, sizeof tests / sizeof tests[0]);
 }
