@@ -91,12 +91,12 @@ static uint32_t peek(sc *s)
 	return r;
 }
 
-/* Removes the byte before the position (an escape character). */
+/* Removes the byte before the position (an escape character); the position stays, so the
+ * character after the escape is taken as read, as the original scanner does. */
 static void skip(sc *s)
 {
 	memmove(s->buf + s->pos - 1, s->buf + s->pos, s->len - s->pos);
 	s->len--;
-	s->pos--;
 }
 
 static bool scan_lbrack(sc *s, uint32_t r)

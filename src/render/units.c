@@ -340,8 +340,8 @@ int kv_render_units(kv_render *r, kv_units *out)
 	} else {
 		kustomize_units(r, &s);
 		plain_unit(r, &s);
+		chart_problems(r, &s); /* a reconciler's unit says it of the charts it names */
 	}
-	chart_problems(r, &s);
 	scan_free(&s);
 	return 0;
 }
