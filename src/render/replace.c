@@ -246,7 +246,9 @@ static void read_target(reader *rd, const kv_node *m, rp_target *t)
 			const kv_node *e = rej->u.items[i];
 			if (e->type == KV_MAP)
 				read_sel(rd, e, &t->reject[t->nreject++]);
-			else if (e->type != KV_NULL)
+			else if (e->type == KV_NULL)
+				bad(rd, e, "remove the empty entry", "an empty reject entry makes kustomize crash");
+			else
 				bad(rd, e, NULL, "a reject entry must be a map, not %s", kv_type_phrase((kv_type)e->type));
 		}
 	}
