@@ -190,14 +190,12 @@ static int remove_at(ctx *c, kv_node *root, const pointer *p, const kv_node *pat
 	return 0;
 }
 
-/* add (replace false): a new key, a replaced key, or an item inserted; replace: the place
- * must be there. */
+/* add (replace false): a key set, or an item inserted; replace: a key set, or a list item
+ * that must be there (evanphx/json-patch sets a missing key on replace). */
 static int put_at(ctx *c, kv_node **root, const pointer *p, const kv_node *path, kv_node *v, bool replace)
 {
-	if (p->n == 0) {
-		*root = v;
-		return 0;
-	}
+	if (p->n == 0)
+		return fail(c, path, "%s: the whole object cannot be replaced", c->name);
 	kv_node *box = container(c, *root, p, path);
 	if (!box)
 		return -1;
@@ -209,8 +207,6 @@ static int put_at(ctx *c, kv_node **root, const pointer *p, const kv_node *path,
 			box->u.pairs[at].value = v;
 			return 0;
 		}
-		if (replace)
-			return fail(c, path, "%s: %s is not in the object", c->name, kv_str(path));
 		kv_pair *pairs = kv_arena_alloc(c->r->arena, sizeof *pairs * (box->len + 1));
 		if (box->len)
 			memcpy(pairs, box->u.pairs, sizeof *pairs * box->len);
@@ -227,7 +223,8 @@ static int put_at(ctx *c, kv_node **root, const pointer *p, const kv_node *path,
 		box->u.items[at] = v;
 		return 0;
 	}
-	long at = len == 1 && t[0] == '-' ? (long)box->len : list_index(t, len, box->len, box->len);
+	/* insertion: -1 is after the last item */
+	long at = len == 1 && t[0] == '-' ? (long)box->len : list_index(t, len, box->len, (long)box->len + 1);
 	if (at < 0)
 		return fail(c, path, "%s: %s is past the end of the list", c->name, kv_str(path));
 	kv_node **items = kv_arena_alloc(c->r->arena, sizeof *items * (box->len + 1));
@@ -255,9 +252,9 @@ static int apply_op(kv_render *r, kv_node **obj, const kv_node *op)
 	pointer p, fp;
 	if (parse_pointer(&c, path, &p) < 0)
 		return -1;
-	bool needs_value = strcmp(c.name, "add") == 0 || strcmp(c.name, "replace") == 0 || strcmp(c.name, "test") == 0;
-	if (needs_value && !value)
-		return fail(&c, op, "%s needs a value", c.name);
+	kv_node null_value = {.type = KV_NULL, .src = op->src, .line = op->line, .col = op->col};
+	if (!value)
+		value = &null_value; /* as kustomize: an operation without a value gives null */
 	if (strcmp(c.name, "add") == 0)
 		return put_at(&c, obj, &p, path, rn_copy(r, value), false);
 	if (strcmp(c.name, "replace") == 0)

@@ -268,7 +268,8 @@ static void test_json_patch_refusals_point_at_the_operation(void)
 {
 	static const char *const bad[] = {
 		"- {op: remove, path: /spec/missing}\n",
-		"- {op: replace, path: /spec/missing, value: 1}\n",
+		"- {op: replace, path: /spec/args/1, value: 1}\n",
+		"- {op: add, path: '', value: 1}\n",
 		"- {op: add, path: /spec/missing/deeper, value: 1}\n",
 		"- {op: add, path: /spec/args/5, value: 1}\n",
 		"- {op: test, path: /spec/n, value: 2}\n",
