@@ -5,753 +5,456 @@
 #include "patch.h"
 
 const rn_mk_field rn_mk_fields[] = {
-	{"metadata", RN_MK_OBJECT, 235, false, ""},
-	{"metadata", RN_MK_OBJECT, 235, false, ""},
-	{"items", RN_MK_LIST, 1, false, ""},
+	{"metadata", RN_MK_OBJECT, 132, false, ""},
+	{"webhooks", RN_MK_LIST, -1, true, "name"},
 	{"items", RN_MK_LIST, 0, false, ""},
-	{"metadata", RN_MK_OBJECT, 235, false, ""},
+	{"metadata", RN_MK_OBJECT, 132, false, ""},
 	{"webhooks", RN_MK_LIST, -1, true, "name"},
+	{"items", RN_MK_LIST, 2, false, ""},
+	{"metadata", RN_MK_OBJECT, 132, false, ""},
 	{"items", RN_MK_LIST, 4, false, ""},
-	{"metadata", RN_MK_OBJECT, 235, false, ""},
-	{"metadata", RN_MK_OBJECT, 235, false, ""},
-	{"items", RN_MK_LIST, 7, false, ""},
+	{"metadata", RN_MK_OBJECT, 132, false, ""},
 	{"items", RN_MK_LIST, 6, false, ""},
-	{"metadata", RN_MK_OBJECT, 235, false, ""},
-	{"webhooks", RN_MK_LIST, -1, true, "name"},
-	{"items", RN_MK_LIST, 10, false, ""},
-	{"metadata", RN_MK_OBJECT, 235, false, ""},
-	{"metadata", RN_MK_OBJECT, 235, false, ""},
-	{"items", RN_MK_LIST, 13, false, ""},
+	{"metadata", RN_MK_OBJECT, 132, false, ""},
+	{"spec", RN_MK_OBJECT, 10, false, ""},
+	{"status", RN_MK_OBJECT, 11, false, ""},
+	{"items", RN_MK_LIST, 8, false, ""},
+	{"template", RN_MK_OBJECT, 79, false, ""},
+	{"conditions", RN_MK_LIST, -1, true, "type"},
+	{"metadata", RN_MK_OBJECT, 132, false, ""},
+	{"spec", RN_MK_OBJECT, 14, false, ""},
+	{"status", RN_MK_OBJECT, 15, false, ""},
 	{"items", RN_MK_LIST, 12, false, ""},
-	{"metadata", RN_MK_OBJECT, 235, false, ""},
-	{"metadata", RN_MK_OBJECT, 235, false, ""},
-	{"items", RN_MK_LIST, 17, false, ""},
+	{"template", RN_MK_OBJECT, 79, false, ""},
+	{"conditions", RN_MK_LIST, -1, true, "type"},
+	{"metadata", RN_MK_OBJECT, 132, false, ""},
+	{"spec", RN_MK_OBJECT, 18, false, ""},
+	{"status", RN_MK_OBJECT, 19, false, ""},
 	{"items", RN_MK_LIST, 16, false, ""},
-	{"metadata", RN_MK_OBJECT, 235, false, ""},
+	{"template", RN_MK_OBJECT, 79, false, ""},
+	{"conditions", RN_MK_LIST, -1, true, "type"},
+	{"metadata", RN_MK_OBJECT, 132, false, ""},
+	{"spec", RN_MK_OBJECT, 22, false, ""},
+	{"status", RN_MK_OBJECT, 23, false, ""},
 	{"items", RN_MK_LIST, 20, false, ""},
-	{"metadata", RN_MK_OBJECT, 235, false, ""},
-	{"items", RN_MK_LIST, 22, false, ""},
-	{"metadata", RN_MK_OBJECT, 235, false, ""},
-	{"spec", RN_MK_OBJECT, 26, false, ""},
-	{"status", RN_MK_OBJECT, 27, false, ""},
-	{"items", RN_MK_LIST, 24, false, ""},
-	{"template", RN_MK_OBJECT, 110, false, ""},
+	{"template", RN_MK_OBJECT, 79, false, ""},
+	{"volumeClaimTemplates", RN_MK_LIST, 68, false, ""},
 	{"conditions", RN_MK_LIST, -1, true, "type"},
-	{"metadata", RN_MK_OBJECT, 235, false, ""},
-	{"spec", RN_MK_OBJECT, 30, false, ""},
-	{"status", RN_MK_OBJECT, 31, false, ""},
-	{"items", RN_MK_LIST, 28, false, ""},
-	{"template", RN_MK_OBJECT, 110, false, ""},
-	{"conditions", RN_MK_LIST, -1, true, "type"},
-	{"metadata", RN_MK_OBJECT, 235, false, ""},
-	{"spec", RN_MK_OBJECT, 34, false, ""},
-	{"status", RN_MK_OBJECT, 35, false, ""},
-	{"items", RN_MK_LIST, 32, false, ""},
-	{"template", RN_MK_OBJECT, 110, false, ""},
-	{"conditions", RN_MK_LIST, -1, true, "type"},
-	{"metadata", RN_MK_OBJECT, 235, false, ""},
+	{"metadata", RN_MK_OBJECT, 132, false, ""},
+	{"metadata", RN_MK_OBJECT, 132, false, ""},
+	{"metadata", RN_MK_OBJECT, 132, false, ""},
+	{"metadata", RN_MK_OBJECT, 132, false, ""},
+	{"metadata", RN_MK_OBJECT, 132, false, ""},
+	{"metadata", RN_MK_OBJECT, 132, false, ""},
+	{"metadata", RN_MK_OBJECT, 132, false, ""},
+	{"items", RN_MK_LIST, 30, false, ""},
+	{"metadata", RN_MK_OBJECT, 132, false, ""},
+	{"metadata", RN_MK_OBJECT, 132, false, ""},
+	{"spec", RN_MK_OBJECT, 35, false, ""},
+	{"items", RN_MK_LIST, 33, false, ""},
+	{"jobTemplate", RN_MK_OBJECT, 40, false, ""},
+	{"metadata", RN_MK_OBJECT, 132, false, ""},
 	{"spec", RN_MK_OBJECT, 38, false, ""},
 	{"status", RN_MK_OBJECT, 39, false, ""},
 	{"items", RN_MK_LIST, 36, false, ""},
-	{"template", RN_MK_OBJECT, 110, false, ""},
-	{"volumeClaimTemplates", RN_MK_LIST, 99, false, ""},
+	{"template", RN_MK_OBJECT, 79, false, ""},
 	{"conditions", RN_MK_LIST, -1, true, "type"},
-	{"metadata", RN_MK_OBJECT, 235, false, ""},
-	{"metadata", RN_MK_OBJECT, 235, false, ""},
-	{"metadata", RN_MK_OBJECT, 235, false, ""},
-	{"metadata", RN_MK_OBJECT, 235, false, ""},
-	{"metadata", RN_MK_OBJECT, 235, false, ""},
-	{"metadata", RN_MK_OBJECT, 235, false, ""},
-	{"metadata", RN_MK_OBJECT, 235, false, ""},
-	{"metadata", RN_MK_OBJECT, 235, false, ""},
-	{"items", RN_MK_LIST, 47, false, ""},
-	{"metadata", RN_MK_OBJECT, 235, false, ""},
-	{"metadata", RN_MK_OBJECT, 235, false, ""},
-	{"status", RN_MK_OBJECT, 52, false, ""},
-	{"items", RN_MK_LIST, 50, false, ""},
+	{"metadata", RN_MK_OBJECT, 132, false, ""},
+	{"spec", RN_MK_OBJECT, 38, false, ""},
+	{"metadata", RN_MK_OBJECT, 132, false, ""},
+	{"items", RN_MK_LIST, 41, false, ""},
+	{"metadata", RN_MK_OBJECT, 132, false, ""},
+	{"items", RN_MK_LIST, 43, false, ""},
+	{"metadata", RN_MK_OBJECT, 132, false, ""},
 	{"conditions", RN_MK_LIST, -1, true, "type"},
-	{"metadata", RN_MK_OBJECT, 235, false, ""},
-	{"spec", RN_MK_OBJECT, 55, false, ""},
-	{"items", RN_MK_LIST, 53, false, ""},
-	{"jobTemplate", RN_MK_OBJECT, 60, false, ""},
-	{"metadata", RN_MK_OBJECT, 235, false, ""},
-	{"spec", RN_MK_OBJECT, 58, false, ""},
-	{"status", RN_MK_OBJECT, 59, false, ""},
-	{"items", RN_MK_LIST, 56, false, ""},
-	{"template", RN_MK_OBJECT, 110, false, ""},
-	{"conditions", RN_MK_LIST, -1, true, "type"},
-	{"metadata", RN_MK_OBJECT, 235, false, ""},
-	{"spec", RN_MK_OBJECT, 58, false, ""},
-	{"metadata", RN_MK_OBJECT, 235, false, ""},
-	{"items", RN_MK_LIST, 61, false, ""},
-	{"metadata", RN_MK_OBJECT, 235, false, ""},
-	{"items", RN_MK_LIST, 63, false, ""},
-	{"metadata", RN_MK_OBJECT, 235, false, ""},
-	{"items", RN_MK_LIST, 65, false, ""},
-	{"metadata", RN_MK_OBJECT, 235, false, ""},
-	{"status", RN_MK_OBJECT, 69, false, ""},
-	{"items", RN_MK_LIST, 67, false, ""},
-	{"conditions", RN_MK_LIST, -1, true, "type"},
-	{"metadata", RN_MK_OBJECT, 235, false, ""},
-	{"items", RN_MK_LIST, 70, false, ""},
-	{"metadata", RN_MK_OBJECT, 235, false, ""},
-	{"items", RN_MK_LIST, 72, false, ""},
-	{"metadata", RN_MK_OBJECT, 235, false, ""},
-	{"items", RN_MK_LIST, 74, false, ""},
-	{"metadata", RN_MK_OBJECT, 235, false, ""},
-	{"conditions", RN_MK_LIST, -1, true, "type"},
-	{"metadata", RN_MK_OBJECT, 235, false, ""},
-	{"items", RN_MK_LIST, 77, false, ""},
-	{"metadata", RN_MK_OBJECT, 235, false, ""},
-	{"items", RN_MK_LIST, 79, false, ""},
+	{"metadata", RN_MK_OBJECT, 132, false, ""},
+	{"items", RN_MK_LIST, 46, false, ""},
+	{"metadata", RN_MK_OBJECT, 132, false, ""},
+	{"items", RN_MK_LIST, 48, false, ""},
 	{"env", RN_MK_LIST, -1, true, "name"},
 	{"ports", RN_MK_LIST, -1, true, "containerPort,protocol"},
 	{"volumeDevices", RN_MK_LIST, -1, true, "devicePath"},
 	{"volumeMounts", RN_MK_LIST, -1, true, "mountPath"},
 	{"allocatedResourcesStatus", RN_MK_LIST, -1, true, "name"},
 	{"volumeMounts", RN_MK_LIST, -1, true, "mountPath"},
-	{"metadata", RN_MK_OBJECT, 235, false, ""},
-	{"items", RN_MK_LIST, 83, false, ""},
+	{"metadata", RN_MK_OBJECT, 132, false, ""},
+	{"items", RN_MK_LIST, 52, false, ""},
 	{"env", RN_MK_LIST, -1, true, "name"},
 	{"ports", RN_MK_LIST, -1, true, "containerPort,protocol"},
 	{"volumeDevices", RN_MK_LIST, -1, true, "devicePath"},
 	{"volumeMounts", RN_MK_LIST, -1, true, "mountPath"},
-	{"volumeClaimTemplate", RN_MK_OBJECT, 102, false, ""},
-	{"metadata", RN_MK_OBJECT, 235, false, ""},
-	{"items", RN_MK_LIST, 87, false, ""},
-	{"metadata", RN_MK_OBJECT, 235, false, ""},
-	{"items", RN_MK_LIST, 89, false, ""},
-	{"metadata", RN_MK_OBJECT, 235, false, ""},
-	{"status", RN_MK_OBJECT, 93, false, ""},
-	{"items", RN_MK_LIST, 91, false, ""},
+	{"volumeClaimTemplate", RN_MK_OBJECT, 71, false, ""},
+	{"metadata", RN_MK_OBJECT, 132, false, ""},
+	{"items", RN_MK_LIST, 56, false, ""},
+	{"metadata", RN_MK_OBJECT, 132, false, ""},
+	{"items", RN_MK_LIST, 58, false, ""},
+	{"metadata", RN_MK_OBJECT, 132, false, ""},
+	{"status", RN_MK_OBJECT, 62, false, ""},
+	{"items", RN_MK_LIST, 60, false, ""},
 	{"conditions", RN_MK_LIST, -1, true, "type"},
-	{"metadata", RN_MK_OBJECT, 235, false, ""},
-	{"spec", RN_MK_OBJECT, 96, false, ""},
-	{"status", RN_MK_OBJECT, 97, false, ""},
-	{"items", RN_MK_LIST, 94, false, ""},
+	{"metadata", RN_MK_OBJECT, 132, false, ""},
+	{"spec", RN_MK_OBJECT, 65, false, ""},
+	{"status", RN_MK_OBJECT, 66, false, ""},
+	{"items", RN_MK_LIST, 63, false, ""},
 	{"podCIDRs", RN_MK_LIST, -1, true, ""},
 	{"addresses", RN_MK_LIST, -1, true, "type"},
 	{"conditions", RN_MK_LIST, -1, true, "type"},
-	{"metadata", RN_MK_OBJECT, 235, false, ""},
-	{"metadata", RN_MK_OBJECT, 235, false, ""},
-	{"status", RN_MK_OBJECT, 101, false, ""},
-	{"items", RN_MK_LIST, 99, false, ""},
+	{"metadata", RN_MK_OBJECT, 132, false, ""},
+	{"metadata", RN_MK_OBJECT, 132, false, ""},
+	{"status", RN_MK_OBJECT, 70, false, ""},
+	{"items", RN_MK_LIST, 68, false, ""},
 	{"conditions", RN_MK_LIST, -1, true, "type"},
-	{"metadata", RN_MK_OBJECT, 235, false, ""},
-	{"items", RN_MK_LIST, 98, false, ""},
-	{"metadata", RN_MK_OBJECT, 235, false, ""},
-	{"spec", RN_MK_OBJECT, 106, false, ""},
-	{"status", RN_MK_OBJECT, 107, false, ""},
-	{"items", RN_MK_LIST, 104, false, ""},
-	{"containers", RN_MK_LIST, 81, true, "name"},
-	{"ephemeralContainers", RN_MK_LIST, 85, true, "name"},
+	{"metadata", RN_MK_OBJECT, 132, false, ""},
+	{"items", RN_MK_LIST, 67, false, ""},
+	{"metadata", RN_MK_OBJECT, 132, false, ""},
+	{"spec", RN_MK_OBJECT, 75, false, ""},
+	{"status", RN_MK_OBJECT, 76, false, ""},
+	{"items", RN_MK_LIST, 73, false, ""},
+	{"containers", RN_MK_LIST, 50, true, "name"},
+	{"ephemeralContainers", RN_MK_LIST, 54, true, "name"},
 	{"hostAliases", RN_MK_LIST, -1, true, "ip"},
 	{"imagePullSecrets", RN_MK_LIST, -1, true, "name"},
-	{"initContainers", RN_MK_LIST, 81, true, "name"},
+	{"initContainers", RN_MK_LIST, 50, true, "name"},
 	{"topologySpreadConstraints", RN_MK_LIST, -1, true, "topologyKey,whenUnsatisfiable"},
-	{"volumes", RN_MK_LIST, 125, true, "name"},
+	{"volumes", RN_MK_LIST, 94, true, "name"},
 	{"conditions", RN_MK_LIST, -1, true, "type"},
-	{"containerStatuses", RN_MK_LIST, 82, false, ""},
-	{"ephemeralContainerStatuses", RN_MK_LIST, 82, false, ""},
+	{"containerStatuses", RN_MK_LIST, 51, false, ""},
+	{"ephemeralContainerStatuses", RN_MK_LIST, 51, false, ""},
 	{"hostIPs", RN_MK_LIST, -1, true, "ip"},
-	{"initContainerStatuses", RN_MK_LIST, 82, false, ""},
+	{"initContainerStatuses", RN_MK_LIST, 51, false, ""},
 	{"podIPs", RN_MK_LIST, -1, true, "ip"},
 	{"resourceClaimStatuses", RN_MK_LIST, -1, true, "name"},
-	{"metadata", RN_MK_OBJECT, 235, false, ""},
-	{"template", RN_MK_OBJECT, 110, false, ""},
-	{"items", RN_MK_LIST, 108, false, ""},
-	{"metadata", RN_MK_OBJECT, 235, false, ""},
-	{"spec", RN_MK_OBJECT, 106, false, ""},
-	{"metadata", RN_MK_OBJECT, 235, false, ""},
-	{"spec", RN_MK_OBJECT, 113, false, ""},
-	{"status", RN_MK_OBJECT, 114, false, ""},
-	{"items", RN_MK_LIST, 111, false, ""},
-	{"template", RN_MK_OBJECT, 110, false, ""},
+	{"metadata", RN_MK_OBJECT, 132, false, ""},
+	{"template", RN_MK_OBJECT, 79, false, ""},
+	{"items", RN_MK_LIST, 77, false, ""},
+	{"metadata", RN_MK_OBJECT, 132, false, ""},
+	{"spec", RN_MK_OBJECT, 75, false, ""},
+	{"metadata", RN_MK_OBJECT, 132, false, ""},
+	{"spec", RN_MK_OBJECT, 82, false, ""},
+	{"status", RN_MK_OBJECT, 83, false, ""},
+	{"items", RN_MK_LIST, 80, false, ""},
+	{"template", RN_MK_OBJECT, 79, false, ""},
 	{"conditions", RN_MK_LIST, -1, true, "type"},
-	{"metadata", RN_MK_OBJECT, 235, false, ""},
-	{"items", RN_MK_LIST, 115, false, ""},
-	{"metadata", RN_MK_OBJECT, 235, false, ""},
-	{"items", RN_MK_LIST, 117, false, ""},
-	{"metadata", RN_MK_OBJECT, 235, false, ""},
-	{"spec", RN_MK_OBJECT, 123, false, ""},
-	{"status", RN_MK_OBJECT, 124, false, ""},
-	{"metadata", RN_MK_OBJECT, 235, false, ""},
+	{"metadata", RN_MK_OBJECT, 132, false, ""},
+	{"items", RN_MK_LIST, 84, false, ""},
+	{"metadata", RN_MK_OBJECT, 132, false, ""},
+	{"items", RN_MK_LIST, 86, false, ""},
+	{"metadata", RN_MK_OBJECT, 132, false, ""},
+	{"spec", RN_MK_OBJECT, 92, false, ""},
+	{"status", RN_MK_OBJECT, 93, false, ""},
+	{"metadata", RN_MK_OBJECT, 132, false, ""},
 	{"secrets", RN_MK_LIST, -1, true, "name"},
-	{"items", RN_MK_LIST, 120, false, ""},
-	{"items", RN_MK_LIST, 119, false, ""},
+	{"items", RN_MK_LIST, 89, false, ""},
+	{"items", RN_MK_LIST, 88, false, ""},
 	{"ports", RN_MK_LIST, -1, true, "port,protocol"},
 	{"conditions", RN_MK_LIST, -1, true, "type"},
-	{"ephemeral", RN_MK_OBJECT, 86, false, ""},
-	{"metadata", RN_MK_OBJECT, 235, false, ""},
-	{"items", RN_MK_LIST, 126, false, ""},
-	{"metadata", RN_MK_OBJECT, 235, false, ""},
-	{"items", RN_MK_LIST, 128, false, ""},
-	{"metadata", RN_MK_OBJECT, 235, false, ""},
-	{"status", RN_MK_OBJECT, 132, false, ""},
-	{"items", RN_MK_LIST, 130, false, ""},
+	{"ephemeral", RN_MK_OBJECT, 55, false, ""},
+	{"metadata", RN_MK_OBJECT, 132, false, ""},
+	{"items", RN_MK_LIST, 95, false, ""},
+	{"metadata", RN_MK_OBJECT, 132, false, ""},
+	{"items", RN_MK_LIST, 97, false, ""},
+	{"metadata", RN_MK_OBJECT, 132, false, ""},
+	{"metadata", RN_MK_OBJECT, 132, false, ""},
+	{"items", RN_MK_LIST, 100, false, ""},
+	{"items", RN_MK_LIST, 99, false, ""},
+	{"metadata", RN_MK_OBJECT, 132, false, ""},
+	{"items", RN_MK_LIST, 103, false, ""},
+	{"metadata", RN_MK_OBJECT, 132, false, ""},
+	{"items", RN_MK_LIST, 105, false, ""},
+	{"metadata", RN_MK_OBJECT, 132, false, ""},
+	{"metadata", RN_MK_OBJECT, 132, false, ""},
+	{"status", RN_MK_OBJECT, 110, false, ""},
+	{"items", RN_MK_LIST, 108, false, ""},
 	{"conditions", RN_MK_LIST, -1, true, "type"},
-	{"metadata", RN_MK_OBJECT, 235, false, ""},
-	{"status", RN_MK_OBJECT, 135, false, ""},
-	{"items", RN_MK_LIST, 133, false, ""},
-	{"conditions", RN_MK_LIST, -1, true, "type"},
-	{"metadata", RN_MK_OBJECT, 235, false, ""},
-	{"items", RN_MK_LIST, 136, false, ""},
-	{"metadata", RN_MK_OBJECT, 235, false, ""},
-	{"metadata", RN_MK_OBJECT, 235, false, ""},
-	{"items", RN_MK_LIST, 139, false, ""},
-	{"items", RN_MK_LIST, 138, false, ""},
-	{"metadata", RN_MK_OBJECT, 235, false, ""},
-	{"items", RN_MK_LIST, 142, false, ""},
-	{"metadata", RN_MK_OBJECT, 235, false, ""},
-	{"status", RN_MK_OBJECT, 146, false, ""},
-	{"items", RN_MK_LIST, 144, false, ""},
-	{"conditions", RN_MK_LIST, -1, true, "type"},
-	{"metadata", RN_MK_OBJECT, 235, false, ""},
-	{"items", RN_MK_LIST, 147, false, ""},
-	{"metadata", RN_MK_OBJECT, 235, false, ""},
-	{"status", RN_MK_OBJECT, 151, false, ""},
-	{"items", RN_MK_LIST, 149, false, ""},
-	{"conditions", RN_MK_LIST, -1, true, "type"},
-	{"metadata", RN_MK_OBJECT, 235, false, ""},
-	{"items", RN_MK_LIST, 152, false, ""},
-	{"metadata", RN_MK_OBJECT, 235, false, ""},
-	{"metadata", RN_MK_OBJECT, 235, false, ""},
-	{"status", RN_MK_OBJECT, 157, false, ""},
-	{"items", RN_MK_LIST, 155, false, ""},
-	{"conditions", RN_MK_LIST, -1, true, "type"},
-	{"metadata", RN_MK_OBJECT, 235, false, ""},
-	{"metadata", RN_MK_OBJECT, 235, false, ""},
-	{"items", RN_MK_LIST, 159, false, ""},
-	{"items", RN_MK_LIST, 158, false, ""},
-	{"metadata", RN_MK_OBJECT, 235, false, ""},
-	{"metadata", RN_MK_OBJECT, 235, false, ""},
-	{"items", RN_MK_LIST, 163, false, ""},
-	{"items", RN_MK_LIST, 162, false, ""},
-	{"metadata", RN_MK_OBJECT, 235, false, ""},
-	{"items", RN_MK_LIST, 166, false, ""},
-	{"metadata", RN_MK_OBJECT, 235, false, ""},
-	{"status", RN_MK_OBJECT, 170, false, ""},
-	{"items", RN_MK_LIST, 168, false, ""},
-	{"reservedFor", RN_MK_LIST, -1, true, "uid"},
-	{"metadata", RN_MK_OBJECT, 235, false, ""},
-	{"spec", RN_MK_OBJECT, 173, false, ""},
-	{"items", RN_MK_LIST, 171, false, ""},
-	{"metadata", RN_MK_OBJECT, 235, false, ""},
-	{"metadata", RN_MK_OBJECT, 235, false, ""},
-	{"items", RN_MK_LIST, 174, false, ""},
-	{"metadata", RN_MK_OBJECT, 235, false, ""},
-	{"status", RN_MK_OBJECT, 178, false, ""},
-	{"items", RN_MK_LIST, 176, false, ""},
-	{"conditions", RN_MK_LIST, -1, true, "type"},
-	{"metadata", RN_MK_OBJECT, 235, false, ""},
-	{"status", RN_MK_OBJECT, 181, false, ""},
-	{"items", RN_MK_LIST, 179, false, ""},
-	{"conditions", RN_MK_LIST, -1, true, "type"},
-	{"metadata", RN_MK_OBJECT, 235, false, ""},
-	{"items", RN_MK_LIST, 182, false, ""},
-	{"metadata", RN_MK_OBJECT, 235, false, ""},
-	{"status", RN_MK_OBJECT, 186, false, ""},
-	{"items", RN_MK_LIST, 184, false, ""},
-	{"reservedFor", RN_MK_LIST, -1, true, "uid"},
-	{"metadata", RN_MK_OBJECT, 235, false, ""},
-	{"spec", RN_MK_OBJECT, 189, false, ""},
-	{"items", RN_MK_LIST, 187, false, ""},
-	{"metadata", RN_MK_OBJECT, 235, false, ""},
-	{"metadata", RN_MK_OBJECT, 235, false, ""},
-	{"items", RN_MK_LIST, 190, false, ""},
-	{"metadata", RN_MK_OBJECT, 235, false, ""},
-	{"items", RN_MK_LIST, 192, false, ""},
-	{"metadata", RN_MK_OBJECT, 235, false, ""},
-	{"status", RN_MK_OBJECT, 196, false, ""},
-	{"items", RN_MK_LIST, 194, false, ""},
-	{"conditions", RN_MK_LIST, -1, true, "type"},
-	{"metadata", RN_MK_OBJECT, 235, false, ""},
-	{"status", RN_MK_OBJECT, 199, false, ""},
-	{"items", RN_MK_LIST, 197, false, ""},
-	{"reservedFor", RN_MK_LIST, -1, true, "uid"},
-	{"metadata", RN_MK_OBJECT, 235, false, ""},
-	{"spec", RN_MK_OBJECT, 202, false, ""},
-	{"items", RN_MK_LIST, 200, false, ""},
-	{"metadata", RN_MK_OBJECT, 235, false, ""},
-	{"metadata", RN_MK_OBJECT, 235, false, ""},
-	{"items", RN_MK_LIST, 203, false, ""},
-	{"metadata", RN_MK_OBJECT, 235, false, ""},
-	{"items", RN_MK_LIST, 205, false, ""},
-	{"metadata", RN_MK_OBJECT, 235, false, ""},
-	{"spec", RN_MK_OBJECT, 209, false, ""},
-	{"status", RN_MK_OBJECT, 210, false, ""},
-	{"items", RN_MK_LIST, 207, false, ""},
-	{"resourceClaims", RN_MK_LIST, -1, true, "name"},
-	{"conditions", RN_MK_LIST, -1, true, "type"},
-	{"resourceClaimStatuses", RN_MK_LIST, -1, true, "name"},
-	{"resourceClaims", RN_MK_LIST, -1, true, "name"},
-	{"metadata", RN_MK_OBJECT, 235, false, ""},
-	{"spec", RN_MK_OBJECT, 214, false, ""},
-	{"items", RN_MK_LIST, 212, false, ""},
-	{"podGroupTemplates", RN_MK_LIST, 211, false, ""},
-	{"metadata", RN_MK_OBJECT, 235, false, ""},
-	{"items", RN_MK_LIST, 215, false, ""},
-	{"metadata", RN_MK_OBJECT, 235, false, ""},
-	{"spec", RN_MK_OBJECT, 219, false, ""},
-	{"items", RN_MK_LIST, 217, false, ""},
+	{"metadata", RN_MK_OBJECT, 132, false, ""},
+	{"metadata", RN_MK_OBJECT, 132, false, ""},
+	{"items", RN_MK_LIST, 112, false, ""},
+	{"items", RN_MK_LIST, 111, false, ""},
+	{"metadata", RN_MK_OBJECT, 132, false, ""},
+	{"metadata", RN_MK_OBJECT, 132, false, ""},
+	{"items", RN_MK_LIST, 116, false, ""},
+	{"items", RN_MK_LIST, 115, false, ""},
+	{"metadata", RN_MK_OBJECT, 132, false, ""},
+	{"items", RN_MK_LIST, 119, false, ""},
+	{"metadata", RN_MK_OBJECT, 132, false, ""},
+	{"items", RN_MK_LIST, 121, false, ""},
+	{"metadata", RN_MK_OBJECT, 132, false, ""},
+	{"spec", RN_MK_OBJECT, 125, false, ""},
+	{"items", RN_MK_LIST, 123, false, ""},
 	{"drivers", RN_MK_LIST, -1, true, "name"},
-	{"metadata", RN_MK_OBJECT, 235, false, ""},
-	{"items", RN_MK_LIST, 220, false, ""},
-	{"metadata", RN_MK_OBJECT, 235, false, ""},
-	{"items", RN_MK_LIST, 222, false, ""},
-	{"metadata", RN_MK_OBJECT, 235, false, ""},
-	{"items", RN_MK_LIST, 224, false, ""},
-	{"metadata", RN_MK_OBJECT, 235, false, ""},
-	{"items", RN_MK_LIST, 226, false, ""},
-	{"metadata", RN_MK_OBJECT, 235, false, ""},
-	{"items", RN_MK_LIST, 228, false, ""},
-	{"metadata", RN_MK_OBJECT, 235, false, ""},
-	{"status", RN_MK_OBJECT, 232, false, ""},
-	{"items", RN_MK_LIST, 230, false, ""},
-	{"conditions", RN_MK_LIST, -1, true, "type"},
-	{"metadata", RN_MK_OBJECT, 235, false, ""},
-	{"items", RN_MK_LIST, 233, false, ""},
+	{"metadata", RN_MK_OBJECT, 132, false, ""},
+	{"items", RN_MK_LIST, 126, false, ""},
+	{"metadata", RN_MK_OBJECT, 132, false, ""},
+	{"items", RN_MK_LIST, 128, false, ""},
+	{"metadata", RN_MK_OBJECT, 132, false, ""},
+	{"items", RN_MK_LIST, 130, false, ""},
 	{"finalizers", RN_MK_LIST, -1, true, ""},
 	{"ownerReferences", RN_MK_LIST, -1, true, "uid"},
-	{"metadata", RN_MK_OBJECT, 235, false, ""},
-	{"status", RN_MK_OBJECT, 238, false, ""},
-	{"items", RN_MK_LIST, 236, false, ""},
+	{"metadata", RN_MK_OBJECT, 132, false, ""},
+	{"status", RN_MK_OBJECT, 135, false, ""},
+	{"items", RN_MK_LIST, 133, false, ""},
 	{"conditions", RN_MK_LIST, -1, true, "type"},
 };
 
 const rn_mk_type rn_mk_types[] = {
-	{0, 1}, /* admissionregistration.v1.MutatingAdmissionPolicy */
-	{1, 1}, /* admissionregistration.v1.MutatingAdmissionPolicyBinding */
-	{2, 1}, /* admissionregistration.v1.MutatingAdmissionPolicyBindingList */
-	{3, 1}, /* admissionregistration.v1.MutatingAdmissionPolicyList */
-	{4, 2}, /* admissionregistration.v1.MutatingWebhookConfiguration */
-	{6, 1}, /* admissionregistration.v1.MutatingWebhookConfigurationList */
-	{7, 1}, /* admissionregistration.v1.ValidatingAdmissionPolicy */
-	{8, 1}, /* admissionregistration.v1.ValidatingAdmissionPolicyBinding */
-	{9, 1}, /* admissionregistration.v1.ValidatingAdmissionPolicyBindingList */
-	{10, 1}, /* admissionregistration.v1.ValidatingAdmissionPolicyList */
-	{11, 2}, /* admissionregistration.v1.ValidatingWebhookConfiguration */
-	{13, 1}, /* admissionregistration.v1.ValidatingWebhookConfigurationList */
-	{14, 1}, /* admissionregistration.v1alpha1.MutatingAdmissionPolicy */
-	{15, 1}, /* admissionregistration.v1alpha1.MutatingAdmissionPolicyBinding */
-	{16, 1}, /* admissionregistration.v1alpha1.MutatingAdmissionPolicyBindingList */
-	{17, 1}, /* admissionregistration.v1alpha1.MutatingAdmissionPolicyList */
-	{18, 1}, /* admissionregistration.v1beta1.MutatingAdmissionPolicy */
-	{19, 1}, /* admissionregistration.v1beta1.MutatingAdmissionPolicyBinding */
-	{20, 1}, /* admissionregistration.v1beta1.MutatingAdmissionPolicyBindingList */
-	{21, 1}, /* admissionregistration.v1beta1.MutatingAdmissionPolicyList */
-	{22, 1}, /* apiserverinternal.v1alpha1.StorageVersion */
-	{23, 1}, /* apiserverinternal.v1alpha1.StorageVersionList */
-	{24, 1}, /* apps.v1.ControllerRevision */
-	{25, 1}, /* apps.v1.ControllerRevisionList */
-	{26, 3}, /* apps.v1.DaemonSet */
-	{29, 1}, /* apps.v1.DaemonSetList */
-	{30, 1}, /* apps.v1.DaemonSetSpec */
-	{31, 1}, /* apps.v1.DaemonSetStatus */
-	{32, 3}, /* apps.v1.Deployment */
-	{35, 1}, /* apps.v1.DeploymentList */
-	{36, 1}, /* apps.v1.DeploymentSpec */
-	{37, 1}, /* apps.v1.DeploymentStatus */
-	{38, 3}, /* apps.v1.ReplicaSet */
-	{41, 1}, /* apps.v1.ReplicaSetList */
-	{42, 1}, /* apps.v1.ReplicaSetSpec */
-	{43, 1}, /* apps.v1.ReplicaSetStatus */
-	{44, 3}, /* apps.v1.StatefulSet */
-	{47, 1}, /* apps.v1.StatefulSetList */
-	{48, 2}, /* apps.v1.StatefulSetSpec */
-	{50, 1}, /* apps.v1.StatefulSetStatus */
-	{51, 1}, /* authentication.v1.SelfSubjectReview */
-	{52, 1}, /* authentication.v1.TokenRequest */
-	{53, 1}, /* authentication.v1.TokenReview */
-	{54, 1}, /* authorization.v1.LocalSubjectAccessReview */
-	{55, 1}, /* authorization.v1.SelfSubjectAccessReview */
-	{56, 1}, /* authorization.v1.SelfSubjectRulesReview */
-	{57, 1}, /* authorization.v1.SubjectAccessReview */
-	{58, 1}, /* autoscaling.v1.HorizontalPodAutoscaler */
-	{59, 1}, /* autoscaling.v1.HorizontalPodAutoscalerList */
-	{60, 1}, /* autoscaling.v1.Scale */
-	{61, 2}, /* autoscaling.v2.HorizontalPodAutoscaler */
-	{63, 1}, /* autoscaling.v2.HorizontalPodAutoscalerList */
-	{64, 1}, /* autoscaling.v2.HorizontalPodAutoscalerStatus */
-	{65, 2}, /* batch.v1.CronJob */
-	{67, 1}, /* batch.v1.CronJobList */
-	{68, 1}, /* batch.v1.CronJobSpec */
-	{69, 3}, /* batch.v1.Job */
-	{72, 1}, /* batch.v1.JobList */
-	{73, 1}, /* batch.v1.JobSpec */
-	{74, 1}, /* batch.v1.JobStatus */
-	{75, 2}, /* batch.v1.JobTemplateSpec */
-	{77, 1}, /* certificates.v1.CertificateSigningRequest */
-	{78, 1}, /* certificates.v1.CertificateSigningRequestList */
-	{79, 1}, /* certificates.v1alpha1.ClusterTrustBundle */
-	{80, 1}, /* certificates.v1alpha1.ClusterTrustBundleList */
-	{81, 1}, /* certificates.v1beta1.ClusterTrustBundle */
-	{82, 1}, /* certificates.v1beta1.ClusterTrustBundleList */
-	{83, 2}, /* certificates.v1beta1.PodCertificateRequest */
-	{85, 1}, /* certificates.v1beta1.PodCertificateRequestList */
-	{86, 1}, /* certificates.v1beta1.PodCertificateRequestStatus */
-	{87, 1}, /* coordination.v1.Lease */
-	{88, 1}, /* coordination.v1.LeaseList */
-	{89, 1}, /* coordination.v1alpha2.LeaseCandidate */
-	{90, 1}, /* coordination.v1alpha2.LeaseCandidateList */
-	{91, 1}, /* coordination.v1beta1.LeaseCandidate */
-	{92, 1}, /* coordination.v1beta1.LeaseCandidateList */
-	{93, 1}, /* core.v1.Binding */
-	{94, 2}, /* core.v1.ComponentStatus */
-	{96, 1}, /* core.v1.ComponentStatusList */
-	{97, 1}, /* core.v1.ConfigMap */
-	{98, 1}, /* core.v1.ConfigMapList */
-	{99, 4}, /* core.v1.Container */
-	{103, 2}, /* core.v1.ContainerStatus */
-	{105, 1}, /* core.v1.Endpoints */
-	{106, 1}, /* core.v1.EndpointsList */
-	{107, 4}, /* core.v1.EphemeralContainer */
-	{111, 1}, /* core.v1.EphemeralVolumeSource */
-	{112, 1}, /* core.v1.Event */
-	{113, 1}, /* core.v1.EventList */
-	{114, 1}, /* core.v1.LimitRange */
-	{115, 1}, /* core.v1.LimitRangeList */
-	{116, 2}, /* core.v1.Namespace */
-	{118, 1}, /* core.v1.NamespaceList */
-	{119, 1}, /* core.v1.NamespaceStatus */
-	{120, 3}, /* core.v1.Node */
-	{123, 1}, /* core.v1.NodeList */
-	{124, 1}, /* core.v1.NodeSpec */
-	{125, 2}, /* core.v1.NodeStatus */
-	{127, 1}, /* core.v1.PersistentVolume */
-	{128, 2}, /* core.v1.PersistentVolumeClaim */
-	{130, 1}, /* core.v1.PersistentVolumeClaimList */
-	{131, 1}, /* core.v1.PersistentVolumeClaimStatus */
-	{132, 1}, /* core.v1.PersistentVolumeClaimTemplate */
-	{133, 1}, /* core.v1.PersistentVolumeList */
-	{134, 3}, /* core.v1.Pod */
-	{137, 1}, /* core.v1.PodList */
-	{138, 7}, /* core.v1.PodSpec */
-	{145, 7}, /* core.v1.PodStatus */
-	{152, 2}, /* core.v1.PodTemplate */
-	{154, 1}, /* core.v1.PodTemplateList */
-	{155, 2}, /* core.v1.PodTemplateSpec */
-	{157, 3}, /* core.v1.ReplicationController */
-	{160, 1}, /* core.v1.ReplicationControllerList */
-	{161, 1}, /* core.v1.ReplicationControllerSpec */
-	{162, 1}, /* core.v1.ReplicationControllerStatus */
-	{163, 1}, /* core.v1.ResourceQuota */
-	{164, 1}, /* core.v1.ResourceQuotaList */
-	{165, 1}, /* core.v1.Secret */
-	{166, 1}, /* core.v1.SecretList */
-	{167, 3}, /* core.v1.Service */
-	{170, 2}, /* core.v1.ServiceAccount */
-	{172, 1}, /* core.v1.ServiceAccountList */
-	{173, 1}, /* core.v1.ServiceList */
-	{174, 1}, /* core.v1.ServiceSpec */
-	{175, 1}, /* core.v1.ServiceStatus */
-	{176, 1}, /* core.v1.Volume */
-	{177, 1}, /* discovery.v1.EndpointSlice */
-	{178, 1}, /* discovery.v1.EndpointSliceList */
-	{179, 1}, /* events.v1.Event */
-	{180, 1}, /* events.v1.EventList */
-	{181, 2}, /* flowcontrol.v1.FlowSchema */
-	{183, 1}, /* flowcontrol.v1.FlowSchemaList */
-	{184, 1}, /* flowcontrol.v1.FlowSchemaStatus */
-	{185, 2}, /* flowcontrol.v1.PriorityLevelConfiguration */
-	{187, 1}, /* flowcontrol.v1.PriorityLevelConfigurationList */
-	{188, 1}, /* flowcontrol.v1.PriorityLevelConfigurationStatus */
-	{189, 1}, /* networking.v1.IPAddress */
-	{190, 1}, /* networking.v1.IPAddressList */
-	{191, 1}, /* networking.v1.Ingress */
-	{192, 1}, /* networking.v1.IngressClass */
-	{193, 1}, /* networking.v1.IngressClassList */
-	{194, 1}, /* networking.v1.IngressList */
-	{195, 1}, /* networking.v1.NetworkPolicy */
-	{196, 1}, /* networking.v1.NetworkPolicyList */
-	{197, 2}, /* networking.v1.ServiceCIDR */
-	{199, 1}, /* networking.v1.ServiceCIDRList */
-	{200, 1}, /* networking.v1.ServiceCIDRStatus */
-	{201, 1}, /* networking.v1beta1.IPAddress */
-	{202, 1}, /* networking.v1beta1.IPAddressList */
-	{203, 2}, /* networking.v1beta1.ServiceCIDR */
-	{205, 1}, /* networking.v1beta1.ServiceCIDRList */
-	{206, 1}, /* networking.v1beta1.ServiceCIDRStatus */
-	{207, 1}, /* node.v1.RuntimeClass */
-	{208, 1}, /* node.v1.RuntimeClassList */
-	{209, 1}, /* policy.v1.Eviction */
-	{210, 2}, /* policy.v1.PodDisruptionBudget */
-	{212, 1}, /* policy.v1.PodDisruptionBudgetList */
-	{213, 1}, /* policy.v1.PodDisruptionBudgetStatus */
-	{214, 1}, /* rbac.v1.ClusterRole */
-	{215, 1}, /* rbac.v1.ClusterRoleBinding */
-	{216, 1}, /* rbac.v1.ClusterRoleBindingList */
-	{217, 1}, /* rbac.v1.ClusterRoleList */
-	{218, 1}, /* rbac.v1.Role */
-	{219, 1}, /* rbac.v1.RoleBinding */
-	{220, 1}, /* rbac.v1.RoleBindingList */
-	{221, 1}, /* rbac.v1.RoleList */
-	{222, 1}, /* resource.v1.DeviceClass */
-	{223, 1}, /* resource.v1.DeviceClassList */
-	{224, 2}, /* resource.v1.ResourceClaim */
-	{226, 1}, /* resource.v1.ResourceClaimList */
-	{227, 1}, /* resource.v1.ResourceClaimStatus */
-	{228, 2}, /* resource.v1.ResourceClaimTemplate */
-	{230, 1}, /* resource.v1.ResourceClaimTemplateList */
-	{231, 1}, /* resource.v1.ResourceClaimTemplateSpec */
-	{232, 1}, /* resource.v1.ResourceSlice */
-	{233, 1}, /* resource.v1.ResourceSliceList */
-	{234, 2}, /* resource.v1alpha3.DeviceTaintRule */
-	{236, 1}, /* resource.v1alpha3.DeviceTaintRuleList */
-	{237, 1}, /* resource.v1alpha3.DeviceTaintRuleStatus */
-	{238, 2}, /* resource.v1alpha3.ResourcePoolStatusRequest */
-	{240, 1}, /* resource.v1alpha3.ResourcePoolStatusRequestList */
-	{241, 1}, /* resource.v1alpha3.ResourcePoolStatusRequestStatus */
-	{242, 1}, /* resource.v1beta1.DeviceClass */
-	{243, 1}, /* resource.v1beta1.DeviceClassList */
-	{244, 2}, /* resource.v1beta1.ResourceClaim */
-	{246, 1}, /* resource.v1beta1.ResourceClaimList */
-	{247, 1}, /* resource.v1beta1.ResourceClaimStatus */
-	{248, 2}, /* resource.v1beta1.ResourceClaimTemplate */
-	{250, 1}, /* resource.v1beta1.ResourceClaimTemplateList */
-	{251, 1}, /* resource.v1beta1.ResourceClaimTemplateSpec */
-	{252, 1}, /* resource.v1beta1.ResourceSlice */
-	{253, 1}, /* resource.v1beta1.ResourceSliceList */
-	{254, 1}, /* resource.v1beta2.DeviceClass */
-	{255, 1}, /* resource.v1beta2.DeviceClassList */
-	{256, 2}, /* resource.v1beta2.DeviceTaintRule */
-	{258, 1}, /* resource.v1beta2.DeviceTaintRuleList */
-	{259, 1}, /* resource.v1beta2.DeviceTaintRuleStatus */
-	{260, 2}, /* resource.v1beta2.ResourceClaim */
-	{262, 1}, /* resource.v1beta2.ResourceClaimList */
-	{263, 1}, /* resource.v1beta2.ResourceClaimStatus */
-	{264, 2}, /* resource.v1beta2.ResourceClaimTemplate */
-	{266, 1}, /* resource.v1beta2.ResourceClaimTemplateList */
-	{267, 1}, /* resource.v1beta2.ResourceClaimTemplateSpec */
-	{268, 1}, /* resource.v1beta2.ResourceSlice */
-	{269, 1}, /* resource.v1beta2.ResourceSliceList */
-	{270, 1}, /* scheduling.v1.PriorityClass */
-	{271, 1}, /* scheduling.v1.PriorityClassList */
-	{272, 3}, /* scheduling.v1alpha2.PodGroup */
-	{275, 1}, /* scheduling.v1alpha2.PodGroupList */
-	{276, 1}, /* scheduling.v1alpha2.PodGroupSpec */
-	{277, 2}, /* scheduling.v1alpha2.PodGroupStatus */
-	{279, 1}, /* scheduling.v1alpha2.PodGroupTemplate */
-	{280, 2}, /* scheduling.v1alpha2.Workload */
-	{282, 1}, /* scheduling.v1alpha2.WorkloadList */
-	{283, 1}, /* scheduling.v1alpha2.WorkloadSpec */
-	{284, 1}, /* storage.v1.CSIDriver */
-	{285, 1}, /* storage.v1.CSIDriverList */
-	{286, 2}, /* storage.v1.CSINode */
-	{288, 1}, /* storage.v1.CSINodeList */
-	{289, 1}, /* storage.v1.CSINodeSpec */
-	{290, 1}, /* storage.v1.CSIStorageCapacity */
-	{291, 1}, /* storage.v1.CSIStorageCapacityList */
-	{292, 1}, /* storage.v1.StorageClass */
-	{293, 1}, /* storage.v1.StorageClassList */
-	{294, 1}, /* storage.v1.VolumeAttachment */
-	{295, 1}, /* storage.v1.VolumeAttachmentList */
-	{296, 1}, /* storage.v1.VolumeAttributesClass */
-	{297, 1}, /* storage.v1.VolumeAttributesClassList */
-	{298, 1}, /* storage.v1beta1.VolumeAttributesClass */
-	{299, 1}, /* storage.v1beta1.VolumeAttributesClassList */
-	{300, 2}, /* storagemigration.v1beta1.StorageVersionMigration */
-	{302, 1}, /* storagemigration.v1beta1.StorageVersionMigrationList */
-	{303, 1}, /* storagemigration.v1beta1.StorageVersionMigrationStatus */
-	{304, 1}, /* io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinition */
-	{305, 1}, /* io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinitionList */
-	{306, 2}, /* meta.v1.ObjectMeta */
-	{308, 2}, /* io.k8s.kube-aggregator.pkg.apis.apiregistration.v1.APIService */
-	{310, 1}, /* io.k8s.kube-aggregator.pkg.apis.apiregistration.v1.APIServiceList */
-	{311, 1}, /* io.k8s.kube-aggregator.pkg.apis.apiregistration.v1.APIServiceStatus */
+	{0, 2}, /* admissionregistration.v1.MutatingWebhookConfiguration */
+	{2, 1}, /* admissionregistration.v1.MutatingWebhookConfigurationList */
+	{3, 2}, /* admissionregistration.v1.ValidatingWebhookConfiguration */
+	{5, 1}, /* admissionregistration.v1.ValidatingWebhookConfigurationList */
+	{6, 1}, /* apiserverinternal.v1alpha1.StorageVersion */
+	{7, 1}, /* apiserverinternal.v1alpha1.StorageVersionList */
+	{8, 1}, /* apps.v1.ControllerRevision */
+	{9, 1}, /* apps.v1.ControllerRevisionList */
+	{10, 3}, /* apps.v1.DaemonSet */
+	{13, 1}, /* apps.v1.DaemonSetList */
+	{14, 1}, /* apps.v1.DaemonSetSpec */
+	{15, 1}, /* apps.v1.DaemonSetStatus */
+	{16, 3}, /* apps.v1.Deployment */
+	{19, 1}, /* apps.v1.DeploymentList */
+	{20, 1}, /* apps.v1.DeploymentSpec */
+	{21, 1}, /* apps.v1.DeploymentStatus */
+	{22, 3}, /* apps.v1.ReplicaSet */
+	{25, 1}, /* apps.v1.ReplicaSetList */
+	{26, 1}, /* apps.v1.ReplicaSetSpec */
+	{27, 1}, /* apps.v1.ReplicaSetStatus */
+	{28, 3}, /* apps.v1.StatefulSet */
+	{31, 1}, /* apps.v1.StatefulSetList */
+	{32, 2}, /* apps.v1.StatefulSetSpec */
+	{34, 1}, /* apps.v1.StatefulSetStatus */
+	{35, 1}, /* authentication.v1.TokenRequest */
+	{36, 1}, /* authentication.v1.TokenReview */
+	{37, 1}, /* authorization.v1.LocalSubjectAccessReview */
+	{38, 1}, /* authorization.v1.SelfSubjectAccessReview */
+	{39, 1}, /* authorization.v1.SelfSubjectRulesReview */
+	{40, 1}, /* authorization.v1.SubjectAccessReview */
+	{41, 1}, /* autoscaling.v1.HorizontalPodAutoscaler */
+	{42, 1}, /* autoscaling.v1.HorizontalPodAutoscalerList */
+	{43, 1}, /* autoscaling.v1.Scale */
+	{44, 2}, /* batch.v1.CronJob */
+	{46, 1}, /* batch.v1.CronJobList */
+	{47, 1}, /* batch.v1.CronJobSpec */
+	{48, 3}, /* batch.v1.Job */
+	{51, 1}, /* batch.v1.JobList */
+	{52, 1}, /* batch.v1.JobSpec */
+	{53, 1}, /* batch.v1.JobStatus */
+	{54, 2}, /* batch.v1.JobTemplateSpec */
+	{56, 1}, /* certificates.v1.CertificateSigningRequest */
+	{57, 1}, /* certificates.v1.CertificateSigningRequestList */
+	{58, 1}, /* coordination.v1.Lease */
+	{59, 1}, /* coordination.v1.LeaseList */
+	{60, 1}, /* core.v1.Binding */
+	{61, 2}, /* core.v1.ComponentStatus */
+	{63, 1}, /* core.v1.ComponentStatusList */
+	{64, 1}, /* core.v1.ConfigMap */
+	{65, 1}, /* core.v1.ConfigMapList */
+	{66, 4}, /* core.v1.Container */
+	{70, 2}, /* core.v1.ContainerStatus */
+	{72, 1}, /* core.v1.Endpoints */
+	{73, 1}, /* core.v1.EndpointsList */
+	{74, 4}, /* core.v1.EphemeralContainer */
+	{78, 1}, /* core.v1.EphemeralVolumeSource */
+	{79, 1}, /* core.v1.Event */
+	{80, 1}, /* core.v1.EventList */
+	{81, 1}, /* core.v1.LimitRange */
+	{82, 1}, /* core.v1.LimitRangeList */
+	{83, 2}, /* core.v1.Namespace */
+	{85, 1}, /* core.v1.NamespaceList */
+	{86, 1}, /* core.v1.NamespaceStatus */
+	{87, 3}, /* core.v1.Node */
+	{90, 1}, /* core.v1.NodeList */
+	{91, 1}, /* core.v1.NodeSpec */
+	{92, 2}, /* core.v1.NodeStatus */
+	{94, 1}, /* core.v1.PersistentVolume */
+	{95, 2}, /* core.v1.PersistentVolumeClaim */
+	{97, 1}, /* core.v1.PersistentVolumeClaimList */
+	{98, 1}, /* core.v1.PersistentVolumeClaimStatus */
+	{99, 1}, /* core.v1.PersistentVolumeClaimTemplate */
+	{100, 1}, /* core.v1.PersistentVolumeList */
+	{101, 3}, /* core.v1.Pod */
+	{104, 1}, /* core.v1.PodList */
+	{105, 7}, /* core.v1.PodSpec */
+	{112, 7}, /* core.v1.PodStatus */
+	{119, 2}, /* core.v1.PodTemplate */
+	{121, 1}, /* core.v1.PodTemplateList */
+	{122, 2}, /* core.v1.PodTemplateSpec */
+	{124, 3}, /* core.v1.ReplicationController */
+	{127, 1}, /* core.v1.ReplicationControllerList */
+	{128, 1}, /* core.v1.ReplicationControllerSpec */
+	{129, 1}, /* core.v1.ReplicationControllerStatus */
+	{130, 1}, /* core.v1.ResourceQuota */
+	{131, 1}, /* core.v1.ResourceQuotaList */
+	{132, 1}, /* core.v1.Secret */
+	{133, 1}, /* core.v1.SecretList */
+	{134, 3}, /* core.v1.Service */
+	{137, 2}, /* core.v1.ServiceAccount */
+	{139, 1}, /* core.v1.ServiceAccountList */
+	{140, 1}, /* core.v1.ServiceList */
+	{141, 1}, /* core.v1.ServiceSpec */
+	{142, 1}, /* core.v1.ServiceStatus */
+	{143, 1}, /* core.v1.Volume */
+	{144, 1}, /* discovery.v1.EndpointSlice */
+	{145, 1}, /* discovery.v1.EndpointSliceList */
+	{146, 1}, /* events.v1.Event */
+	{147, 1}, /* events.v1.EventList */
+	{148, 1}, /* networking.v1.Ingress */
+	{149, 1}, /* networking.v1.IngressClass */
+	{150, 1}, /* networking.v1.IngressClassList */
+	{151, 1}, /* networking.v1.IngressList */
+	{152, 1}, /* networking.v1.NetworkPolicy */
+	{153, 1}, /* networking.v1.NetworkPolicyList */
+	{154, 1}, /* node.v1.RuntimeClass */
+	{155, 1}, /* node.v1.RuntimeClassList */
+	{156, 1}, /* policy.v1.Eviction */
+	{157, 2}, /* policy.v1.PodDisruptionBudget */
+	{159, 1}, /* policy.v1.PodDisruptionBudgetList */
+	{160, 1}, /* policy.v1.PodDisruptionBudgetStatus */
+	{161, 1}, /* rbac.v1.ClusterRole */
+	{162, 1}, /* rbac.v1.ClusterRoleBinding */
+	{163, 1}, /* rbac.v1.ClusterRoleBindingList */
+	{164, 1}, /* rbac.v1.ClusterRoleList */
+	{165, 1}, /* rbac.v1.Role */
+	{166, 1}, /* rbac.v1.RoleBinding */
+	{167, 1}, /* rbac.v1.RoleBindingList */
+	{168, 1}, /* rbac.v1.RoleList */
+	{169, 1}, /* scheduling.v1.PriorityClass */
+	{170, 1}, /* scheduling.v1.PriorityClassList */
+	{171, 1}, /* storage.v1.CSIDriver */
+	{172, 1}, /* storage.v1.CSIDriverList */
+	{173, 2}, /* storage.v1.CSINode */
+	{175, 1}, /* storage.v1.CSINodeList */
+	{176, 1}, /* storage.v1.CSINodeSpec */
+	{177, 1}, /* storage.v1.StorageClass */
+	{178, 1}, /* storage.v1.StorageClassList */
+	{179, 1}, /* storage.v1.VolumeAttachment */
+	{180, 1}, /* storage.v1.VolumeAttachmentList */
+	{181, 1}, /* io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinition */
+	{182, 1}, /* io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinitionList */
+	{183, 2}, /* meta.v1.ObjectMeta */
+	{185, 2}, /* io.k8s.kube-aggregator.pkg.apis.apiregistration.v1.APIService */
+	{187, 1}, /* io.k8s.kube-aggregator.pkg.apis.apiregistration.v1.APIServiceList */
+	{188, 1}, /* io.k8s.kube-aggregator.pkg.apis.apiregistration.v1.APIServiceStatus */
 };
 
 const rn_mk_kind rn_mk_kinds[] = {
-	{"", "v1", "Binding", 76},
-	{"", "v1", "ComponentStatus", 77},
-	{"", "v1", "ComponentStatusList", 78},
-	{"", "v1", "ConfigMap", 79},
-	{"", "v1", "ConfigMapList", 80},
-	{"", "v1", "Endpoints", 83},
-	{"", "v1", "EndpointsList", 84},
-	{"", "v1", "Event", 87},
-	{"", "v1", "EventList", 88},
-	{"", "v1", "LimitRange", 89},
-	{"", "v1", "LimitRangeList", 90},
-	{"", "v1", "Namespace", 91},
-	{"", "v1", "NamespaceList", 92},
-	{"", "v1", "Node", 94},
-	{"", "v1", "NodeList", 95},
-	{"", "v1", "PersistentVolume", 98},
-	{"", "v1", "PersistentVolumeClaim", 99},
-	{"", "v1", "PersistentVolumeClaimList", 100},
-	{"", "v1", "PersistentVolumeList", 103},
-	{"", "v1", "Pod", 104},
-	{"", "v1", "PodList", 105},
-	{"", "v1", "PodTemplate", 108},
-	{"", "v1", "PodTemplateList", 109},
-	{"", "v1", "ReplicationController", 111},
-	{"", "v1", "ReplicationControllerList", 112},
-	{"", "v1", "ResourceQuota", 115},
-	{"", "v1", "ResourceQuotaList", 116},
-	{"", "v1", "Secret", 117},
-	{"", "v1", "SecretList", 118},
-	{"", "v1", "Service", 119},
-	{"", "v1", "ServiceAccount", 120},
-	{"", "v1", "ServiceAccountList", 121},
-	{"", "v1", "ServiceList", 122},
-	{"admissionregistration.k8s.io", "v1", "MutatingAdmissionPolicy", 0},
-	{"admissionregistration.k8s.io", "v1", "MutatingAdmissionPolicyBinding", 1},
-	{"admissionregistration.k8s.io", "v1", "MutatingAdmissionPolicyBindingList", 2},
-	{"admissionregistration.k8s.io", "v1", "MutatingAdmissionPolicyList", 3},
-	{"admissionregistration.k8s.io", "v1", "MutatingWebhookConfiguration", 4},
-	{"admissionregistration.k8s.io", "v1", "MutatingWebhookConfigurationList", 5},
-	{"admissionregistration.k8s.io", "v1", "ValidatingAdmissionPolicy", 6},
-	{"admissionregistration.k8s.io", "v1", "ValidatingAdmissionPolicyBinding", 7},
-	{"admissionregistration.k8s.io", "v1", "ValidatingAdmissionPolicyBindingList", 8},
-	{"admissionregistration.k8s.io", "v1", "ValidatingAdmissionPolicyList", 9},
-	{"admissionregistration.k8s.io", "v1", "ValidatingWebhookConfiguration", 10},
-	{"admissionregistration.k8s.io", "v1", "ValidatingWebhookConfigurationList", 11},
-	{"admissionregistration.k8s.io", "v1alpha1", "MutatingAdmissionPolicy", 12},
-	{"admissionregistration.k8s.io", "v1alpha1", "MutatingAdmissionPolicyBinding", 13},
-	{"admissionregistration.k8s.io", "v1alpha1", "MutatingAdmissionPolicyBindingList", 14},
-	{"admissionregistration.k8s.io", "v1alpha1", "MutatingAdmissionPolicyList", 15},
-	{"admissionregistration.k8s.io", "v1beta1", "MutatingAdmissionPolicy", 16},
-	{"admissionregistration.k8s.io", "v1beta1", "MutatingAdmissionPolicyBinding", 17},
-	{"admissionregistration.k8s.io", "v1beta1", "MutatingAdmissionPolicyBindingList", 18},
-	{"admissionregistration.k8s.io", "v1beta1", "MutatingAdmissionPolicyList", 19},
-	{"admissionregistration.k8s.io", "v1beta1", "MutatingWebhookConfiguration", 4},
-	{"admissionregistration.k8s.io", "v1beta1", "ValidatingWebhookConfiguration", 10},
-	{"apiextensions.k8s.io", "v1", "CustomResourceDefinition", 233},
-	{"apiextensions.k8s.io", "v1", "CustomResourceDefinitionList", 234},
-	{"apiregistration.k8s.io", "v1", "APIService", 236},
-	{"apiregistration.k8s.io", "v1", "APIServiceList", 237},
-	{"apps", "v1", "ControllerRevision", 22},
-	{"apps", "v1", "ControllerRevisionList", 23},
-	{"apps", "v1", "DaemonSet", 24},
-	{"apps", "v1", "DaemonSetList", 25},
-	{"apps", "v1", "Deployment", 28},
-	{"apps", "v1", "DeploymentList", 29},
-	{"apps", "v1", "ReplicaSet", 32},
-	{"apps", "v1", "ReplicaSetList", 33},
-	{"apps", "v1", "StatefulSet", 36},
-	{"apps", "v1", "StatefulSetList", 37},
-	{"authentication.k8s.io", "v1", "SelfSubjectReview", 40},
-	{"authentication.k8s.io", "v1", "TokenRequest", 41},
-	{"authentication.k8s.io", "v1", "TokenReview", 42},
-	{"authorization.k8s.io", "v1", "LocalSubjectAccessReview", 43},
-	{"authorization.k8s.io", "v1", "SelfSubjectAccessReview", 44},
-	{"authorization.k8s.io", "v1", "SelfSubjectRulesReview", 45},
-	{"authorization.k8s.io", "v1", "SubjectAccessReview", 46},
-	{"autoscaling", "v1", "HorizontalPodAutoscaler", 47},
-	{"autoscaling", "v1", "HorizontalPodAutoscalerList", 48},
-	{"autoscaling", "v1", "Scale", 49},
-	{"autoscaling", "v2", "HorizontalPodAutoscaler", 50},
-	{"autoscaling", "v2", "HorizontalPodAutoscalerList", 51},
-	{"batch", "v1", "CronJob", 53},
-	{"batch", "v1", "CronJobList", 54},
-	{"batch", "v1", "Job", 56},
-	{"batch", "v1", "JobList", 57},
-	{"batch", "v1beta1", "CronJob", 53},
-	{"certificates.k8s.io", "v1", "CertificateSigningRequest", 61},
-	{"certificates.k8s.io", "v1", "CertificateSigningRequestList", 62},
-	{"certificates.k8s.io", "v1alpha1", "ClusterTrustBundle", 63},
-	{"certificates.k8s.io", "v1alpha1", "ClusterTrustBundleList", 64},
-	{"certificates.k8s.io", "v1beta1", "ClusterTrustBundle", 65},
-	{"certificates.k8s.io", "v1beta1", "ClusterTrustBundleList", 66},
-	{"certificates.k8s.io", "v1beta1", "PodCertificateRequest", 67},
-	{"certificates.k8s.io", "v1beta1", "PodCertificateRequestList", 68},
-	{"coordination.k8s.io", "v1", "Lease", 70},
-	{"coordination.k8s.io", "v1", "LeaseList", 71},
-	{"coordination.k8s.io", "v1alpha2", "LeaseCandidate", 72},
-	{"coordination.k8s.io", "v1alpha2", "LeaseCandidateList", 73},
-	{"coordination.k8s.io", "v1beta1", "LeaseCandidate", 74},
-	{"coordination.k8s.io", "v1beta1", "LeaseCandidateList", 75},
-	{"discovery.k8s.io", "v1", "EndpointSlice", 126},
-	{"discovery.k8s.io", "v1", "EndpointSliceList", 127},
-	{"events.k8s.io", "v1", "Event", 128},
-	{"events.k8s.io", "v1", "EventList", 129},
-	{"flowcontrol.apiserver.k8s.io", "v1", "FlowSchema", 130},
-	{"flowcontrol.apiserver.k8s.io", "v1", "FlowSchemaList", 131},
-	{"flowcontrol.apiserver.k8s.io", "v1", "PriorityLevelConfiguration", 133},
-	{"flowcontrol.apiserver.k8s.io", "v1", "PriorityLevelConfigurationList", 134},
-	{"internal.apiserver.k8s.io", "v1alpha1", "StorageVersion", 20},
-	{"internal.apiserver.k8s.io", "v1alpha1", "StorageVersionList", 21},
-	{"networking.k8s.io", "v1", "IPAddress", 136},
-	{"networking.k8s.io", "v1", "IPAddressList", 137},
-	{"networking.k8s.io", "v1", "Ingress", 138},
-	{"networking.k8s.io", "v1", "IngressClass", 139},
-	{"networking.k8s.io", "v1", "IngressClassList", 140},
-	{"networking.k8s.io", "v1", "IngressList", 141},
-	{"networking.k8s.io", "v1", "NetworkPolicy", 142},
-	{"networking.k8s.io", "v1", "NetworkPolicyList", 143},
-	{"networking.k8s.io", "v1", "ServiceCIDR", 144},
-	{"networking.k8s.io", "v1", "ServiceCIDRList", 145},
-	{"networking.k8s.io", "v1beta1", "IPAddress", 147},
-	{"networking.k8s.io", "v1beta1", "IPAddressList", 148},
-	{"networking.k8s.io", "v1beta1", "ServiceCIDR", 149},
-	{"networking.k8s.io", "v1beta1", "ServiceCIDRList", 150},
-	{"node.k8s.io", "v1", "RuntimeClass", 152},
-	{"node.k8s.io", "v1", "RuntimeClassList", 153},
-	{"policy", "v1", "Eviction", 154},
-	{"policy", "v1", "PodDisruptionBudget", 155},
-	{"policy", "v1", "PodDisruptionBudgetList", 156},
-	{"policy", "v1beta1", "PodDisruptionBudget", 155},
-	{"rbac.authorization.k8s.io", "v1", "ClusterRole", 158},
-	{"rbac.authorization.k8s.io", "v1", "ClusterRoleBinding", 159},
-	{"rbac.authorization.k8s.io", "v1", "ClusterRoleBindingList", 160},
-	{"rbac.authorization.k8s.io", "v1", "ClusterRoleList", 161},
-	{"rbac.authorization.k8s.io", "v1", "Role", 162},
-	{"rbac.authorization.k8s.io", "v1", "RoleBinding", 163},
-	{"rbac.authorization.k8s.io", "v1", "RoleBindingList", 164},
-	{"rbac.authorization.k8s.io", "v1", "RoleList", 165},
-	{"resource.k8s.io", "v1", "DeviceClass", 166},
-	{"resource.k8s.io", "v1", "DeviceClassList", 167},
-	{"resource.k8s.io", "v1", "ResourceClaim", 168},
-	{"resource.k8s.io", "v1", "ResourceClaimList", 169},
-	{"resource.k8s.io", "v1", "ResourceClaimTemplate", 171},
-	{"resource.k8s.io", "v1", "ResourceClaimTemplateList", 172},
-	{"resource.k8s.io", "v1", "ResourceSlice", 174},
-	{"resource.k8s.io", "v1", "ResourceSliceList", 175},
-	{"resource.k8s.io", "v1alpha3", "DeviceTaintRule", 176},
-	{"resource.k8s.io", "v1alpha3", "DeviceTaintRuleList", 177},
-	{"resource.k8s.io", "v1alpha3", "ResourcePoolStatusRequest", 179},
-	{"resource.k8s.io", "v1alpha3", "ResourcePoolStatusRequestList", 180},
-	{"resource.k8s.io", "v1beta1", "DeviceClass", 182},
-	{"resource.k8s.io", "v1beta1", "DeviceClassList", 183},
-	{"resource.k8s.io", "v1beta1", "ResourceClaim", 184},
-	{"resource.k8s.io", "v1beta1", "ResourceClaimList", 185},
-	{"resource.k8s.io", "v1beta1", "ResourceClaimTemplate", 187},
-	{"resource.k8s.io", "v1beta1", "ResourceClaimTemplateList", 188},
-	{"resource.k8s.io", "v1beta1", "ResourceSlice", 190},
-	{"resource.k8s.io", "v1beta1", "ResourceSliceList", 191},
-	{"resource.k8s.io", "v1beta2", "DeviceClass", 192},
-	{"resource.k8s.io", "v1beta2", "DeviceClassList", 193},
-	{"resource.k8s.io", "v1beta2", "DeviceTaintRule", 194},
-	{"resource.k8s.io", "v1beta2", "DeviceTaintRuleList", 195},
-	{"resource.k8s.io", "v1beta2", "ResourceClaim", 197},
-	{"resource.k8s.io", "v1beta2", "ResourceClaimList", 198},
-	{"resource.k8s.io", "v1beta2", "ResourceClaimTemplate", 200},
-	{"resource.k8s.io", "v1beta2", "ResourceClaimTemplateList", 201},
-	{"resource.k8s.io", "v1beta2", "ResourceSlice", 203},
-	{"resource.k8s.io", "v1beta2", "ResourceSliceList", 204},
-	{"scheduling.k8s.io", "v1", "PriorityClass", 205},
-	{"scheduling.k8s.io", "v1", "PriorityClassList", 206},
-	{"scheduling.k8s.io", "v1alpha2", "PodGroup", 207},
-	{"scheduling.k8s.io", "v1alpha2", "PodGroupList", 208},
-	{"scheduling.k8s.io", "v1alpha2", "Workload", 212},
-	{"scheduling.k8s.io", "v1alpha2", "WorkloadList", 213},
-	{"storage.k8s.io", "v1", "CSIDriver", 215},
-	{"storage.k8s.io", "v1", "CSIDriverList", 216},
-	{"storage.k8s.io", "v1", "CSINode", 217},
-	{"storage.k8s.io", "v1", "CSINodeList", 218},
-	{"storage.k8s.io", "v1", "CSIStorageCapacity", 220},
-	{"storage.k8s.io", "v1", "CSIStorageCapacityList", 221},
-	{"storage.k8s.io", "v1", "StorageClass", 222},
-	{"storage.k8s.io", "v1", "StorageClassList", 223},
-	{"storage.k8s.io", "v1", "VolumeAttachment", 224},
-	{"storage.k8s.io", "v1", "VolumeAttachmentList", 225},
-	{"storage.k8s.io", "v1", "VolumeAttributesClass", 226},
-	{"storage.k8s.io", "v1", "VolumeAttributesClassList", 227},
-	{"storage.k8s.io", "v1beta1", "VolumeAttributesClass", 228},
-	{"storage.k8s.io", "v1beta1", "VolumeAttributesClassList", 229},
-	{"storagemigration.k8s.io", "v1beta1", "StorageVersionMigration", 230},
-	{"storagemigration.k8s.io", "v1beta1", "StorageVersionMigrationList", 231},
+	{"", "v1", "Binding", 45},
+	{"", "v1", "ComponentStatus", 46},
+	{"", "v1", "ComponentStatusList", 47},
+	{"", "v1", "ConfigMap", 48},
+	{"", "v1", "ConfigMapList", 49},
+	{"", "v1", "Endpoints", 52},
+	{"", "v1", "EndpointsList", 53},
+	{"", "v1", "Event", 56},
+	{"", "v1", "EventList", 57},
+	{"", "v1", "LimitRange", 58},
+	{"", "v1", "LimitRangeList", 59},
+	{"", "v1", "Namespace", 60},
+	{"", "v1", "NamespaceList", 61},
+	{"", "v1", "Node", 63},
+	{"", "v1", "NodeList", 64},
+	{"", "v1", "PersistentVolume", 67},
+	{"", "v1", "PersistentVolumeClaim", 68},
+	{"", "v1", "PersistentVolumeClaimList", 69},
+	{"", "v1", "PersistentVolumeList", 72},
+	{"", "v1", "Pod", 73},
+	{"", "v1", "PodList", 74},
+	{"", "v1", "PodTemplate", 77},
+	{"", "v1", "PodTemplateList", 78},
+	{"", "v1", "ReplicationController", 80},
+	{"", "v1", "ReplicationControllerList", 81},
+	{"", "v1", "ResourceQuota", 84},
+	{"", "v1", "ResourceQuotaList", 85},
+	{"", "v1", "Secret", 86},
+	{"", "v1", "SecretList", 87},
+	{"", "v1", "Service", 88},
+	{"", "v1", "ServiceAccount", 89},
+	{"", "v1", "ServiceAccountList", 90},
+	{"", "v1", "ServiceList", 91},
+	{"admissionregistration.k8s.io", "v1", "MutatingWebhookConfiguration", 0},
+	{"admissionregistration.k8s.io", "v1", "MutatingWebhookConfigurationList", 1},
+	{"admissionregistration.k8s.io", "v1", "ValidatingWebhookConfiguration", 2},
+	{"admissionregistration.k8s.io", "v1", "ValidatingWebhookConfigurationList", 3},
+	{"admissionregistration.k8s.io", "v1beta1", "MutatingWebhookConfiguration", 0},
+	{"admissionregistration.k8s.io", "v1beta1", "ValidatingWebhookConfiguration", 2},
+	{"apiextensions.k8s.io", "v1", "CustomResourceDefinition", 130},
+	{"apiextensions.k8s.io", "v1", "CustomResourceDefinitionList", 131},
+	{"apiextensions.k8s.io", "v1beta1", "CustomResourceDefinition", 130},
+	{"apiregistration.k8s.io", "v1", "APIService", 133},
+	{"apiregistration.k8s.io", "v1", "APIServiceList", 134},
+	{"apps", "v1", "ControllerRevision", 6},
+	{"apps", "v1", "ControllerRevisionList", 7},
+	{"apps", "v1", "DaemonSet", 8},
+	{"apps", "v1", "DaemonSetList", 9},
+	{"apps", "v1", "Deployment", 12},
+	{"apps", "v1", "DeploymentList", 13},
+	{"apps", "v1", "ReplicaSet", 16},
+	{"apps", "v1", "ReplicaSetList", 17},
+	{"apps", "v1", "StatefulSet", 20},
+	{"apps", "v1", "StatefulSetList", 21},
+	{"authentication.k8s.io", "v1", "TokenRequest", 24},
+	{"authentication.k8s.io", "v1", "TokenReview", 25},
+	{"authorization.k8s.io", "v1", "LocalSubjectAccessReview", 26},
+	{"authorization.k8s.io", "v1", "SelfSubjectAccessReview", 27},
+	{"authorization.k8s.io", "v1", "SelfSubjectRulesReview", 28},
+	{"authorization.k8s.io", "v1", "SubjectAccessReview", 29},
+	{"autoscaling", "v1", "HorizontalPodAutoscaler", 30},
+	{"autoscaling", "v1", "HorizontalPodAutoscalerList", 31},
+	{"autoscaling", "v1", "Scale", 32},
+	{"batch", "v1", "CronJob", 33},
+	{"batch", "v1", "CronJobList", 34},
+	{"batch", "v1", "Job", 36},
+	{"batch", "v1", "JobList", 37},
+	{"batch", "v1beta1", "CronJob", 33},
+	{"certificates.k8s.io", "v1", "CertificateSigningRequest", 41},
+	{"certificates.k8s.io", "v1", "CertificateSigningRequestList", 42},
+	{"coordination.k8s.io", "v1", "Lease", 43},
+	{"coordination.k8s.io", "v1", "LeaseList", 44},
+	{"discovery.k8s.io", "v1", "EndpointSlice", 95},
+	{"discovery.k8s.io", "v1", "EndpointSliceList", 96},
+	{"events.k8s.io", "v1", "Event", 97},
+	{"events.k8s.io", "v1", "EventList", 98},
+	{"extensions", "v1beta1", "Ingress", 99},
+	{"internal.apiserver.k8s.io", "v1alpha1", "StorageVersion", 4},
+	{"internal.apiserver.k8s.io", "v1alpha1", "StorageVersionList", 5},
+	{"networking.k8s.io", "v1", "Ingress", 99},
+	{"networking.k8s.io", "v1", "IngressClass", 100},
+	{"networking.k8s.io", "v1", "IngressClassList", 101},
+	{"networking.k8s.io", "v1", "IngressList", 102},
+	{"networking.k8s.io", "v1", "NetworkPolicy", 103},
+	{"networking.k8s.io", "v1", "NetworkPolicyList", 104},
+	{"networking.k8s.io", "v1beta1", "Ingress", 99},
+	{"networking.k8s.io", "v1beta1", "IngressClass", 100},
+	{"node.k8s.io", "v1", "RuntimeClass", 105},
+	{"node.k8s.io", "v1", "RuntimeClassList", 106},
+	{"policy", "v1", "Eviction", 107},
+	{"policy", "v1", "PodDisruptionBudget", 108},
+	{"policy", "v1", "PodDisruptionBudgetList", 109},
+	{"policy", "v1beta1", "PodDisruptionBudget", 108},
+	{"rbac.authorization.k8s.io", "v1", "ClusterRole", 111},
+	{"rbac.authorization.k8s.io", "v1", "ClusterRoleBinding", 112},
+	{"rbac.authorization.k8s.io", "v1", "ClusterRoleBindingList", 113},
+	{"rbac.authorization.k8s.io", "v1", "ClusterRoleList", 114},
+	{"rbac.authorization.k8s.io", "v1", "Role", 115},
+	{"rbac.authorization.k8s.io", "v1", "RoleBinding", 116},
+	{"rbac.authorization.k8s.io", "v1", "RoleBindingList", 117},
+	{"rbac.authorization.k8s.io", "v1", "RoleList", 118},
+	{"rbac.authorization.k8s.io", "v1beta1", "ClusterRole", 111},
+	{"rbac.authorization.k8s.io", "v1beta1", "ClusterRoleBinding", 112},
+	{"rbac.authorization.k8s.io", "v1beta1", "Role", 115},
+	{"rbac.authorization.k8s.io", "v1beta1", "RoleBinding", 116},
+	{"scheduling.k8s.io", "v1", "PriorityClass", 119},
+	{"scheduling.k8s.io", "v1", "PriorityClassList", 120},
+	{"scheduling.k8s.io", "v1beta1", "PriorityClass", 119},
+	{"storage.k8s.io", "v1", "CSIDriver", 121},
+	{"storage.k8s.io", "v1", "CSIDriverList", 122},
+	{"storage.k8s.io", "v1", "CSINode", 123},
+	{"storage.k8s.io", "v1", "CSINodeList", 124},
+	{"storage.k8s.io", "v1", "StorageClass", 126},
+	{"storage.k8s.io", "v1", "StorageClassList", 127},
+	{"storage.k8s.io", "v1", "VolumeAttachment", 128},
+	{"storage.k8s.io", "v1", "VolumeAttachmentList", 129},
+	{"storage.k8s.io", "v1beta1", "CSIDriver", 121},
+	{"storage.k8s.io", "v1beta1", "CSINode", 123},
+	{"storage.k8s.io", "v1beta1", "StorageClass", 126},
 };
 
 const size_t rn_mk_nkinds = sizeof rn_mk_kinds / sizeof rn_mk_kinds[0];

@@ -11,9 +11,10 @@ in map values), and for each list its keys (x-kubernetes-list-map-keys, else
 x-kubernetes-patch-merge-key; none for a list of scalars such as finalizers). Every other
 field behaves as one without a schema (lists replaced), so it is left out.
 
-kustomize v5.5 embeds the Kubernetes v1.21.2 schema: lists that appeared later are merged by
-kustomize as plain lists (replaced), so they are left out here (LATER below), and the kinds
-1.21 served that were removed since are given the type of their successor (ALIASES).
+kustomize v5.5 embeds the Kubernetes v1.21.2 schema: lists and kinds that appeared later are
+merged by kustomize as plain lists (replaced), so they are left out here (LATER, LATER_KINDS
+below), and the kinds 1.21 served that were removed since are given the type of their
+successor (ALIASES).
 """
 import json
 import sys
@@ -27,14 +28,65 @@ LATER = {  # definition suffix, property: added to Kubernetes after v1.21
     ("AdmissionPolicySpec", "variables"),
     ("JSONSchemaProps", "x-kubernetes-validations"),
 }
-ALIASES = [  # group, version, kind, the definition of the same shape
-    ("batch", "v1beta1", "CronJob", "io.k8s.api.batch.v1.CronJob"),
-    ("admissionregistration.k8s.io", "v1beta1", "MutatingWebhookConfiguration",
-     "io.k8s.api.admissionregistration.v1.MutatingWebhookConfiguration"),
-    ("admissionregistration.k8s.io", "v1beta1", "ValidatingWebhookConfiguration",
-     "io.k8s.api.admissionregistration.v1.ValidatingWebhookConfiguration"),
-    ("policy", "v1beta1", "PodDisruptionBudget", "io.k8s.api.policy.v1.PodDisruptionBudget"),
+# Group/versions (or group/version/kind) the document serves that Kubernetes 1.21 did not:
+# kustomize has no schema for them, so none of their lists merges by key.
+LATER_KINDS = [
+    ("autoscaling", "v2", None),
+    ("flowcontrol.apiserver.k8s.io", "v1beta2", None),
+    ("flowcontrol.apiserver.k8s.io", "v1beta3", None),
+    ("flowcontrol.apiserver.k8s.io", "v1", None),
+    ("admissionregistration.k8s.io", "v1alpha1", None),
+    ("admissionregistration.k8s.io", "v1beta1", None),
+    ("admissionregistration.k8s.io", "v1", "ValidatingAdmissionPolicy"),
+    ("admissionregistration.k8s.io", "v1", "ValidatingAdmissionPolicyBinding"),
+    ("admissionregistration.k8s.io", "v1", "MutatingAdmissionPolicy"),
+    ("admissionregistration.k8s.io", "v1", "MutatingAdmissionPolicyBinding"),
+    ("resource.k8s.io", None, None),
+    ("storage.k8s.io", "v1", "CSIStorageCapacity"),
+    ("storage.k8s.io", None, "VolumeAttributesClass"),
+    ("networking.k8s.io", "v1alpha1", None),
+    ("networking.k8s.io", "v1beta1", None),
+    ("networking.k8s.io", "v1", "IPAddress"),
+    ("networking.k8s.io", "v1", "ServiceCIDR"),
+    ("certificates.k8s.io", "v1alpha1", None),
+    ("certificates.k8s.io", "v1beta1", None),
+    ("coordination.k8s.io", "v1alpha1", None),
+    ("coordination.k8s.io", "v1alpha2", None),
+    ("coordination.k8s.io", "v1beta1", None),
+    ("storagemigration.k8s.io", None, None),
+    ("scheduling.k8s.io", "v1alpha1", None),
+    ("scheduling.k8s.io", "v1alpha2", None),
+    ("authentication.k8s.io", "v1", "SelfSubjectReview"),
+    ("authentication.k8s.io", "v1beta1", "SelfSubjectReview"),
+    ("authentication.k8s.io", "v1alpha1", "SelfSubjectReview"),
 ]
+V1 = "io.k8s.api."
+ALIASES = [  # kinds 1.21 served that were removed since: group, version, kind, the definition of the same shape
+    ("batch", "v1beta1", "CronJob", V1 + "batch.v1.CronJob"),
+    ("admissionregistration.k8s.io", "v1beta1", "MutatingWebhookConfiguration",
+     V1 + "admissionregistration.v1.MutatingWebhookConfiguration"),
+    ("admissionregistration.k8s.io", "v1beta1", "ValidatingWebhookConfiguration",
+     V1 + "admissionregistration.v1.ValidatingWebhookConfiguration"),
+    ("policy", "v1beta1", "PodDisruptionBudget", V1 + "policy.v1.PodDisruptionBudget"),
+    ("networking.k8s.io", "v1beta1", "Ingress", V1 + "networking.v1.Ingress"),
+    ("networking.k8s.io", "v1beta1", "IngressClass", V1 + "networking.v1.IngressClass"),
+    ("extensions", "v1beta1", "Ingress", V1 + "networking.v1.Ingress"),
+    ("rbac.authorization.k8s.io", "v1beta1", "Role", V1 + "rbac.v1.Role"),
+    ("rbac.authorization.k8s.io", "v1beta1", "ClusterRole", V1 + "rbac.v1.ClusterRole"),
+    ("rbac.authorization.k8s.io", "v1beta1", "RoleBinding", V1 + "rbac.v1.RoleBinding"),
+    ("rbac.authorization.k8s.io", "v1beta1", "ClusterRoleBinding", V1 + "rbac.v1.ClusterRoleBinding"),
+    ("storage.k8s.io", "v1beta1", "StorageClass", V1 + "storage.v1.StorageClass"),
+    ("storage.k8s.io", "v1beta1", "CSIDriver", V1 + "storage.v1.CSIDriver"),
+    ("storage.k8s.io", "v1beta1", "CSINode", V1 + "storage.v1.CSINode"),
+    ("scheduling.k8s.io", "v1beta1", "PriorityClass", V1 + "scheduling.v1.PriorityClass"),
+    ("apiextensions.k8s.io", "v1beta1", "CustomResourceDefinition",
+     "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinition"),
+]
+
+
+def later_kind(g, v, k):
+    base = k[:-4] if k.endswith("List") else k
+    return any(g == lg and (lv is None or v == lv) and (lk is None or lk in (k, base)) for lg, lv, lk in LATER_KINDS)
 
 
 def ref_of(schema):
@@ -67,9 +119,30 @@ def main():
                     relevant.add(name)
                     changed = True
                     break
-    names = sorted(relevant)
+    def targets(n):
+        for prop, ps in (defs[n].get("properties") or {}).items():
+            for t in (ref_of(ps), ref_of(ps.get("items", {})), ref_of(ps.get("additionalProperties", {}) or {})):
+                if t in relevant:
+                    yield t
+
+    kind_defs = []  # group, version, kind, definition
+    for n in sorted(relevant):
+        for gvk in defs[n].get("x-kubernetes-group-version-kind", []):
+            if not later_kind(gvk["group"], gvk["version"], gvk["kind"]):
+                kind_defs.append((gvk["group"], gvk["version"], gvk["kind"], n))
+    kind_defs += [a for a in ALIASES if a[3] in relevant]
+    # Only the types reachable from a kind.
+    reachable = set()
+    todo = [d for _, _, _, d in kind_defs]
+    while todo:
+        n = todo.pop()
+        if n in reachable:
+            continue
+        reachable.add(n)
+        todo.extend(targets(n))
+    names = sorted(reachable)
     index = {n: i for i, n in enumerate(names)}
-    fields = []  # (type, name, kind, target, merge, keys)
+    fields = []  # (name, how, target, merge, keys)
     spans = []
     for n in names:
         first = len(fields)
@@ -89,13 +162,7 @@ def main():
             elif ref_of(addl) in relevant:
                 fields.append((prop, "RN_MK_MAPOF", index[ref_of(addl)], False, ""))
         spans.append((first, len(fields) - first, n))
-    kinds = []
-    for n in names:
-        for gvk in defs[n].get("x-kubernetes-group-version-kind", []):
-            kinds.append((gvk["group"], gvk["version"], gvk["kind"], index[n]))
-    for g, v, k, d in ALIASES:
-        if d in index:
-            kinds.append((g, v, k, index[d]))
+    kinds = [(g, v, k, index[d]) for g, v, k, d in kind_defs]
     kinds = sorted(set(kinds))
 
     out = sys.stdout.write
