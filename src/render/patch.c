@@ -33,6 +33,13 @@ typedef struct {
 
 /* ---- reading patches ---- */
 
+/* The file a node of the kustomization is in: its own (a reconciler's overlay may set
+ * fields from another file), else the kustomization's. */
+static uint16_t src_of(const rn_kust *k, const kv_node *n)
+{
+	return n && n->src ? n->src : k->src;
+}
+
 /* Moves the nodes of a tree parsed from text to the kustomization: line/col of the text
  * (1-based) become positions in the file, for a literal block scalar (|) line by line, for
  * any other scalar at the scalar itself. */
@@ -49,7 +56,7 @@ static void relocate(kv_node *n, const relocation *rl, int depth)
 		return;
 	n->src = rl->src;
 	if (rl->block) {
-		n->col = n->line == 1 ? rl->col0 + n->col - 1 : rl->col0 + n->col - 1;
+		n->col = rl->col0 + n->col - 1;
 		n->line = rl->line0 + n->line - 1;
 	} else {
 		n->line = rl->at->line;
@@ -68,11 +75,11 @@ static void relocate(kv_node *n, const relocation *rl, int depth)
 static void relocation_of(kv_render *r, const rn_kust *k, const kv_node *s, relocation *rl)
 {
 	memset(rl, 0, sizeof *rl);
-	rl->src = k->src;
+	rl->src = src_of(k, s);
 	rl->at = s;
-	if (!k->src || k->src > r->nfiles)
+	if (!rl->src || rl->src > r->nfiles)
 		return;
-	const rn_file *f = &r->files[k->src - 1];
+	const rn_file *f = &r->files[rl->src - 1];
 	const char *line;
 	size_t n;
 	if (!kv_text_line(f->text, f->len, s->line, &line, &n))
@@ -104,12 +111,12 @@ static size_t load_text(kv_render *r, const rn_kust *k, const kv_node *s, kv_nod
 	}
 	kv_loader_free(l);
 	for (size_t i = 0; i < d.n; i++) {
-		kv_node at = {.src = k->src, .line = s->line, .col = s->col};
+		kv_node at = {.src = rl.src, .line = s->line, .col = s->col};
 		if (rl.block && d.items[i].line) {
 			at.line = rl.line0 + d.items[i].line - 1;
 			at.col = rl.col0 + d.items[i].col - 1;
 		}
-		rn_problem(r, k->src, &at, d.items[i].rule, d.items[i].hint, "in the patch: %s", d.items[i].message);
+		rn_problem(r, src_of(k, &at), &at, d.items[i].rule, d.items[i].hint, "in the patch: %s", d.items[i].message);
 	}
 	bool bad = d.n > 0;
 	kv_diags_free(&d);
@@ -134,18 +141,19 @@ static bool read_patch(kv_render *r, const rn_kust *k, const kv_node *entry, con
 {
 	memset(out, 0, sizeof *out);
 	if (path && text) {
-		rn_problem(r, k->src, text, KV_RULE_RENDER_KUSTOMIZATION, "keep one of them",
+		rn_problem(r, src_of(k, text), text, KV_RULE_RENDER_KUSTOMIZATION, "keep one of them",
 			   "a patch has both path and patch: kustomize refuses it");
 		return false;
 	}
 	const kv_node *given = path ? path : text;
 	if (!given || given->type == KV_NULL || (kv_str(given) && blank(given))) {
-		rn_problem(r, k->src, given ? given : entry, KV_RULE_RENDER_KUSTOMIZATION, NULL,
+		const kv_node *where = given ? given : entry;
+		rn_problem(r, src_of(k, where), where, KV_RULE_RENDER_KUSTOMIZATION, NULL,
 			   "a patch needs path (a file) or patch (the patch itself): kustomize refuses it");
 		return false;
 	}
 	if (!kv_str(given)) {
-		rn_problem(r, k->src, given, KV_RULE_RENDER_KUSTOMIZATION, NULL, "%s must be a string, not %s",
+		rn_problem(r, src_of(k, given), given, KV_RULE_RENDER_KUSTOMIZATION, NULL, "%s must be a string, not %s",
 			   path ? "path" : "patch", kv_type_phrase((kv_type)given->type));
 		return false;
 	}
@@ -163,7 +171,7 @@ static bool read_patch(kv_render *r, const rn_kust *k, const kv_node *entry, con
 		n = load_text(r, k, text, &docs);
 	}
 	if (n == 0) {
-		rn_problem(r, k->src, given, KV_RULE_RENDER_KUSTOMIZATION, NULL,
+		rn_problem(r, src_of(k, given), given, KV_RULE_RENDER_KUSTOMIZATION, NULL,
 			   "the patch is empty or unreadable: kustomize refuses it");
 		return false;
 	}
@@ -352,10 +360,10 @@ static int apply_targeted(kv_render *r, const rn_kust *k, rn_acc *a, const kv_no
 			  patch_opts o)
 {
 	if (target->type != KV_MAP) {
-		rn_problem(r, k->src, target, KV_RULE_RENDER_KUSTOMIZATION, NULL, "target must be a map (a selector)");
+		rn_problem(r, src_of(k, target), target, KV_RULE_RENDER_KUSTOMIZATION, NULL, "target must be a map (a selector)");
 		return -1;
 	}
-	rn_select *sel = rn_select_parse(r, k->src, target);
+	rn_select *sel = rn_select_parse(r, src_of(k, target), target);
 	if (!sel)
 		return -1;
 	int rc = 0;
@@ -391,7 +399,7 @@ static bool option(kv_render *r, const rn_kust *k, const kv_node *opts, const ch
 	if (!v || v->type == KV_NULL)
 		return false;
 	if (v->type != KV_BOOL) {
-		rn_problem(r, k->src, v, KV_RULE_RENDER_KUSTOMIZATION, NULL, "options.%s must be true or false", name);
+		rn_problem(r, src_of(k, v), v, KV_RULE_RENDER_KUSTOMIZATION, NULL, "options.%s must be true or false", name);
 		return false;
 	}
 	return v->u.b;
@@ -401,20 +409,20 @@ static bool option(kv_render *r, const rn_kust *k, const kv_node *opts, const ch
 static int patch_entry(kv_render *r, const rn_kust *k, rn_acc *a, const kv_node *e)
 {
 	if (e->type != KV_MAP) {
-		rn_problem(r, k->src, e, KV_RULE_RENDER_KUSTOMIZATION, NULL, "an entry of patches must be a map with path or patch");
+		rn_problem(r, src_of(k, e), e, KV_RULE_RENDER_KUSTOMIZATION, NULL, "an entry of patches must be a map with path or patch");
 		return -1;
 	}
 	for (uint32_t i = 0; i < e->len; i++) {
 		const kv_node *key = e->u.pairs[i].key;
 		if (!kv_str_eq(key, "path") && !kv_str_eq(key, "patch") && !kv_str_eq(key, "target") && !kv_str_eq(key, "options")) {
-			rn_problem(r, k->src, key, KV_RULE_RENDER_KUSTOMIZATION, NULL,
+			rn_problem(r, src_of(k, key), key, KV_RULE_RENDER_KUSTOMIZATION, NULL,
 				   "%s is not a field of a patch (path, patch, target, options): kustomize refuses it", key->u.s);
 			return -1;
 		}
 	}
 	const kv_node *target = kv_map_get(e, "target"), *opts = kv_map_get(e, "options");
 	if (opts && opts->type != KV_MAP && opts->type != KV_NULL) {
-		rn_problem(r, k->src, opts, KV_RULE_RENDER_KUSTOMIZATION, NULL, "options must be a map");
+		rn_problem(r, src_of(k, opts), opts, KV_RULE_RENDER_KUSTOMIZATION, NULL, "options must be a map");
 		return -1;
 	}
 	patch_opts o = {option(r, k, opts, "allowNameChange"), option(r, k, opts, "allowKindChange")};
@@ -426,7 +434,7 @@ static int patch_entry(kv_render *r, const rn_kust *k, rn_acc *a, const kv_node 
 	if (target)
 		return apply_targeted(r, k, a, target, &pd, o);
 	if (pd.json) {
-		rn_problem(r, k->src, e, KV_RULE_RENDER_KUSTOMIZATION, "add a target (a selector of the objects to patch)",
+		rn_problem(r, src_of(k, e), e, KV_RULE_RENDER_KUSTOMIZATION, "add a target (a selector of the objects to patch)",
 			   "a JSON patch needs a target: kustomize refuses it");
 		return -1;
 	}
@@ -441,7 +449,7 @@ static int psm_entry(kv_render *r, const rn_kust *k, rn_acc *a, const kv_node *e
 {
 	const char *s = kv_str(e);
 	if (!s) {
-		rn_problem(r, k->src, e, KV_RULE_RENDER_KUSTOMIZATION, NULL, "an entry of patchesStrategicMerge must be a string");
+		rn_problem(r, src_of(k, e), e, KV_RULE_RENDER_KUSTOMIZATION, NULL, "an entry of patchesStrategicMerge must be a string");
 		return -1;
 	}
 	bool inline_text = memchr(s, '\n', e->len) != NULL;
@@ -449,7 +457,7 @@ static int psm_entry(kv_render *r, const rn_kust *k, rn_acc *a, const kv_node *e
 	if (!read_patch(r, k, e, inline_text ? NULL : e, inline_text ? e : NULL, &pd))
 		return -1;
 	if (pd.json) {
-		rn_problem(r, k->src, e, KV_RULE_RENDER_KUSTOMIZATION, "move it to patches, with a target",
+		rn_problem(r, src_of(k, e), e, KV_RULE_RENDER_KUSTOMIZATION, "move it to patches, with a target",
 			   "patchesStrategicMerge holds a JSON patch: kustomize refuses it");
 		return -1;
 	}
@@ -481,19 +489,19 @@ int rn_patches(kv_render *r, const rn_kust *k, rn_acc *a)
 static int json_entry(kv_render *r, const rn_kust *k, rn_acc *a, const kv_node *e)
 {
 	if (e->type != KV_MAP) {
-		rn_problem(r, k->src, e, KV_RULE_RENDER_KUSTOMIZATION, NULL, "an entry of patchesJson6902 must be a map with target and path or patch");
+		rn_problem(r, src_of(k, e), e, KV_RULE_RENDER_KUSTOMIZATION, NULL, "an entry of patchesJson6902 must be a map with target and path or patch");
 		return -1;
 	}
 	const kv_node *target = kv_map_get(e, "target");
 	if (!target || target->type == KV_NULL) {
-		rn_problem(r, k->src, e, KV_RULE_RENDER_KUSTOMIZATION, NULL, "an entry of patchesJson6902 needs a target: kustomize refuses it");
+		rn_problem(r, src_of(k, e), e, KV_RULE_RENDER_KUSTOMIZATION, NULL, "an entry of patchesJson6902 needs a target: kustomize refuses it");
 		return -1;
 	}
 	patch_docs pd;
 	if (!read_patch(r, k, e, kv_map_get(e, "path"), kv_map_get(e, "patch"), &pd))
 		return -1;
 	if (!pd.json) {
-		rn_problem(r, k->src, e, KV_RULE_RENDER_KUSTOMIZATION, NULL,
+		rn_problem(r, src_of(k, e), e, KV_RULE_RENDER_KUSTOMIZATION, NULL,
 			   "a patch of patchesJson6902 must be a list of operations: kustomize refuses it");
 		return -1;
 	}
