@@ -14,6 +14,7 @@
 
 #include "kvet/alloc.h"
 #include "kvet/k8s.h"
+#include "kvet/map.h"
 #include "kvet/strutil.h"
 #include "kvet/yaml.h"
 
@@ -278,24 +279,51 @@ static void patch_id_of(const kv_node *doc, patch_id *id)
 	id->ns = kv_str(kv_map_get(meta, "namespace"));
 }
 
-static bool str_same(const char *a, const char *b)
+/* The objects of a build by identity (current and earlier), so that finding the object of a
+ * patch without target is not a scan of the build for every patch. */
+#define AMBIGUOUS UINT64_MAX
+
+typedef struct {
+	kv_map *ids; /* identity -> position + 1, or AMBIGUOUS */
+	bool stale;  /* names or objects changed since it was built */
+} id_index;
+
+static void id_key(kv_buf *out, const char *group, const char *version, const char *kind, const char *ns, const char *name)
 {
-	return strcmp(a ? a : "", b ? b : "") == 0;
+	kv_buf_truncate(out, 0);
+	const char *parts[] = {group, version, kind, rn_effective_ns(group, kind, ns), name};
+	for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+		kv_buf_puts(out, parts[i] ? parts[i] : "");
+		kv_buf_putc(out, '\0');
+	}
 }
 
-static bool matches_id(const rn_res *res, const patch_id *p)
+static void index_add(kv_map *m, const kv_buf *key, size_t pos)
 {
-	rn_id id;
-	rn_id_of(res, &id);
-	if (strcmp(id.group, p->group) != 0 || strcmp(id.version, p->version) != 0 || !str_same(id.kind, p->kind))
-		return false;
-	const char *pns = rn_effective_ns(p->group, p->kind, p->ns);
-	if (str_same(id.name, p->name) && strcmp(rn_effective_ns(id.group, id.kind, id.ns), pns) == 0)
-		return true;
-	for (size_t i = 0; i < res->nprev; i++)
-		if (str_same(res->prev[i].name, p->name) && strcmp(rn_effective_ns(id.group, id.kind, res->prev[i].ns), pns) == 0)
-			return true;
-	return false;
+	uint64_t *slot = kv_map_slot(m, key->data, key->len, NULL);
+	if (!*slot)
+		*slot = pos + 1;
+	else if (*slot != pos + 1)
+		*slot = AMBIGUOUS;
+}
+
+static void index_build(id_index *ix, const rn_list *l)
+{
+	kv_map_free(ix->ids);
+	ix->ids = kv_map_new();
+	ix->stale = false;
+	kv_buf key = KV_BUF_INIT;
+	for (size_t i = 0; i < l->n; i++) {
+		rn_id id;
+		rn_id_of(l->items[i], &id);
+		id_key(&key, id.group, id.version, id.kind, id.ns, id.name);
+		index_add(ix->ids, &key, i);
+		for (size_t p = 0; p < l->items[i]->nprev; p++) {
+			id_key(&key, id.group, id.version, id.kind, l->items[i]->prev[p].ns, l->items[i]->prev[p].name);
+			index_add(ix->ids, &key, i);
+		}
+	}
+	kv_buf_free(&key);
 }
 
 static void describe(const patch_id *p, kv_buf *out)
@@ -322,17 +350,18 @@ static void drop_gone(rn_list *l)
 }
 
 /* A strategic merge patch without a target: the one object with its identity. */
-static int smp_untargeted(kv_render *r, rn_acc *a, const kv_node *doc, patch_opts o)
+static int smp_untargeted(kv_render *r, rn_acc *a, const kv_node *doc, patch_opts o, id_index *ix)
 {
 	patch_id pid;
 	patch_id_of(doc, &pid);
-	rn_res *hit = NULL;
-	size_t hits = 0;
-	for (size_t i = 0; i < a->res.n; i++)
-		if (matches_id(a->res.items[i], &pid)) {
-			hit = hits ? hit : a->res.items[i];
-			hits++;
-		}
+	if (!ix->ids || ix->stale)
+		index_build(ix, &a->res);
+	kv_buf key = KV_BUF_INIT;
+	id_key(&key, pid.group, pid.version, pid.kind, pid.ns, pid.name);
+	uint64_t *slot = kv_map_find(ix->ids, key.data, key.len);
+	kv_buf_free(&key);
+	rn_res *hit = slot && *slot != AMBIGUOUS ? a->res.items[*slot - 1] : NULL;
+	size_t hits = !slot ? 0 : *slot == AMBIGUOUS ? 2 : 1;
 	const kv_node *at = kv_map_get(kv_map_get(doc, "metadata"), "name");
 	if (hits != 1) {
 		kv_buf what = KV_BUF_INIT;
@@ -352,13 +381,16 @@ static int smp_untargeted(kv_render *r, rn_acc *a, const kv_node *doc, patch_opt
 	drop_gone(&a->res);
 	if (o.name_change || o.kind_change)
 		rn_list_touch(&a->res);
+	ix->stale |= gone || o.name_change || o.kind_change;
 	return rc;
 }
 
 /* A patch (strategic merge documents or a JSON patch) on every object target selects. */
 static int apply_targeted(kv_render *r, const rn_kust *k, rn_acc *a, const kv_node *target, const patch_docs *pd,
-			  patch_opts o)
+			  patch_opts o, id_index *ix)
 {
+	if (ix)
+		ix->stale = true; /* names may change (a JSON patch, allowNameChange), objects go */
 	if (target->type != KV_MAP) {
 		rn_problem(r, src_of(k, target), target, KV_RULE_RENDER_KUSTOMIZATION, NULL, "target must be a map (a selector)");
 		return -1;
@@ -406,7 +438,7 @@ static bool option(kv_render *r, const rn_kust *k, const kv_node *opts, const ch
 }
 
 /* One entry of patches: {path | patch, target, options}. */
-static int patch_entry(kv_render *r, const rn_kust *k, rn_acc *a, const kv_node *e)
+static int patch_entry(kv_render *r, const rn_kust *k, rn_acc *a, const kv_node *e, id_index *ix)
 {
 	if (e->type != KV_MAP) {
 		rn_problem(r, src_of(k, e), e, KV_RULE_RENDER_KUSTOMIZATION, NULL, "an entry of patches must be a map with path or patch");
@@ -432,7 +464,7 @@ static int patch_entry(kv_render *r, const rn_kust *k, rn_acc *a, const kv_node 
 	if (target && target->type == KV_NULL)
 		target = NULL;
 	if (target)
-		return apply_targeted(r, k, a, target, &pd, o);
+		return apply_targeted(r, k, a, target, &pd, o, ix);
 	if (pd.json) {
 		rn_problem(r, src_of(k, e), e, KV_RULE_RENDER_KUSTOMIZATION, "add a target (a selector of the objects to patch)",
 			   "a JSON patch needs a target: kustomize refuses it");
@@ -440,12 +472,12 @@ static int patch_entry(kv_render *r, const rn_kust *k, rn_acc *a, const kv_node 
 	}
 	int rc = 0;
 	for (size_t d = 0; d < pd.n; d++)
-		rc |= smp_untargeted(r, a, pd.docs[d], o);
+		rc |= smp_untargeted(r, a, pd.docs[d], o, ix);
 	return rc;
 }
 
 /* One entry of patchesStrategicMerge: a file, or the patch itself (YAML text). */
-static int psm_entry(kv_render *r, const rn_kust *k, rn_acc *a, const kv_node *e)
+static int psm_entry(kv_render *r, const rn_kust *k, rn_acc *a, const kv_node *e, id_index *ix)
 {
 	const char *s = kv_str(e);
 	if (!s) {
@@ -464,7 +496,7 @@ static int psm_entry(kv_render *r, const rn_kust *k, rn_acc *a, const kv_node *e
 	int rc = 0;
 	patch_opts o = {false, false};
 	for (size_t d = 0; d < pd.n; d++)
-		rc |= smp_untargeted(r, a, pd.docs[d], o);
+		rc |= smp_untargeted(r, a, pd.docs[d], o, ix);
 	return rc;
 }
 
@@ -477,11 +509,13 @@ static const kv_node *list_field(const rn_kust *k, const char *field)
 int rn_patches(kv_render *r, const rn_kust *k, rn_acc *a)
 {
 	int rc = 0;
+	id_index ix = {NULL, true};
 	const kv_node *psm = list_field(k, "patchesStrategicMerge"), *patches = list_field(k, "patches");
 	for (uint32_t i = 0; psm && i < psm->len; i++)
-		rc |= psm_entry(r, k, a, psm->u.items[i]);
+		rc |= psm_entry(r, k, a, psm->u.items[i], &ix);
 	for (uint32_t i = 0; patches && i < patches->len; i++)
-		rc |= patch_entry(r, k, a, patches->u.items[i]);
+		rc |= patch_entry(r, k, a, patches->u.items[i], &ix);
+	kv_map_free(ix.ids);
 	return rc ? -1 : 0;
 }
 
@@ -506,7 +540,7 @@ static int json_entry(kv_render *r, const rn_kust *k, rn_acc *a, const kv_node *
 		return -1;
 	}
 	patch_opts o = {false, false};
-	return apply_targeted(r, k, a, target, &pd, o);
+	return apply_targeted(r, k, a, target, &pd, o, NULL);
 }
 
 int rn_patches_json6902(kv_render *r, const rn_kust *k, rn_acc *a)

@@ -369,6 +369,49 @@ static void test_build_with_inline_patch(void)
 	rmdir(dir);
 }
 
+/* 5,000 objects, each patched by its own document of one patch file: the objects are found
+ * through an index, not a scan per patch. */
+static void test_many_patches_find_their_objects(void)
+{
+	char dir[] = "/tmp/kvet-patches-XXXXXX";
+	if (!mkdtemp(dir)) {
+		CHECK(0);
+		return;
+	}
+	enum { N = 5000 };
+	kv_buf objs = KV_BUF_INIT, patches = KV_BUF_INIT;
+	for (int i = 0; i < N; i++) {
+		kv_buf_printf(&objs, "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm%d\ndata:\n  a: one\n", i);
+		kv_buf_printf(&patches, "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm%d\ndata:\n  b: two\n", N - 1 - i);
+	}
+	put(dir, "objects.yaml", kv_buf_cstr(&objs));
+	put(dir, "patches.yaml", kv_buf_cstr(&patches));
+	put(dir, "kustomization.yaml", "resources:\n- objects.yaml\npatches:\n- path: patches.yaml\n");
+	kv_render_opts o = {.root = dir};
+	kv_render *r = kv_render_new(&o);
+	kv_render_result res;
+	clock_t t0 = clock();
+	CHECK_INT(kv_kustomize_build(r, ".", &res), 0);
+	double secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
+	CHECK_INT(res.n, N);
+	size_t patched = 0;
+	for (size_t i = 0; i < res.n; i++)
+		patched += kv_str_eq(at(res.objects[i], "data.b"), "two");
+	CHECK_INT(patched, N);
+	CHECK_INT(kv_render_problem_count(r), 0);
+	CHECK(secs < 20.0);
+	kv_render_free(r);
+	kv_buf_free(&objs);
+	kv_buf_free(&patches);
+	static const char *const files[] = {"objects.yaml", "patches.yaml", "kustomization.yaml"};
+	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+		char path[512];
+		snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+		unlink(path);
+	}
+	rmdir(dir);
+}
+
 static void test_merge_key_table(void)
 {
 	int pod = rn_mk_kind_type("", "v1", "Pod");
@@ -400,6 +443,7 @@ int main(void)
 		TEST(test_json_patch_operations),
 		TEST(test_json_patch_refusals_point_at_the_operation),
 		TEST(test_build_with_inline_patch),
+		TEST(test_many_patches_find_their_objects),
 		TEST(test_merge_key_table),
 	};
 	return th_run(tests, sizeof tests / sizeof tests[0]);
