@@ -1127,8 +1127,7 @@ static bool set_field(kv_render *r, const rp_target *t, const kv_node *fp_at, co
 		now = NULL;
 	} else if (t->opts.dlen) {
 		kv_buf cur = KV_BUF_INIT;
-		if (!h->fresh)
-			node_text(r, old, true, &cur);
+		node_text(r, old, true, &cur); /* a made item holds its pattern's text, a made field none */
 		splice(&cur, &t->opts, &v->text, &text);
 		kv_buf_free(&cur);
 	} else {
