@@ -224,6 +224,56 @@ int rn_fs_list(kv_render *r, const char *dir, char ***names, size_t *n)
 	return 0;
 }
 
+/* Start offsets of the lines of a file, made when first needed. */
+typedef struct {
+	const rn_file *f;
+	size_t *starts, n, cap;
+} line_table;
+
+static const char *line_at(line_table *t, uint32_t line)
+{
+	if (!t->starts) {
+		KV_GROW(t->starts, t->cap, 1);
+		t->starts[t->n++] = 0;
+		for (size_t i = 0; i < t->f->len; i++)
+			if (t->f->text[i] == '\n') {
+				KV_GROW(t->starts, t->cap, t->n + 1);
+				t->starts[t->n++] = i + 1;
+			}
+	}
+	return line >= 1 && line <= t->n ? t->f->text + t->starts[line - 1] : NULL;
+}
+
+/* kustomize reads YAML 1.1's other booleans (yes, no, on, off, y, n in their spellings) as
+ * strings, where kvet's loader reads booleans: in a render they are strings, spelled as
+ * written. */
+static void yaml11_strings(kv_render *r, line_table *t, kv_node *n, int depth)
+{
+	if (depth > 10000)
+		return;
+	if (n->type == KV_LIST) {
+		for (uint32_t i = 0; i < n->len; i++)
+			yaml11_strings(r, t, n->u.items[i], depth + 1);
+	} else if (n->type == KV_MAP) {
+		for (uint32_t i = 0; i < n->len; i++)
+			yaml11_strings(r, t, n->u.pairs[i].value, depth + 1);
+	} else if (n->type == KV_BOOL && (n->flags & KV_NF_YAML11)) {
+		const char *line = line_at(t, n->line);
+		const char *end = t->f->text + t->f->len;
+		const char *s = line && n->col >= 1 ? line + n->col - 1 : NULL;
+		size_t len = 0;
+		while (s && s + len < end && len < 8 && ((s[len] | 0x20) >= 'a' && (s[len] | 0x20) <= 'z'))
+			len++;
+		if (!len) {
+			s = n->u.b ? "true" : "false";
+			len = strlen(s);
+		}
+		n->type = KV_STRING;
+		n->u.s = kv_arena_strndup(r->arena, s, len);
+		n->len = (uint32_t)len;
+	}
+}
+
 size_t rn_load_docs(kv_render *r, uint16_t src, kv_node ***docs)
 {
 	const rn_file *f = &r->files[src - 1];
@@ -233,14 +283,17 @@ size_t rn_load_docs(kv_render *r, uint16_t src, kv_node ***docs)
 	kv_node **out = NULL;
 	size_t n = 0, cap = 0;
 	kv_doc doc;
+	line_table lines = {f, NULL, 0, 0};
 	while (kv_loader_next(l, r->arena, &doc) == 1) {
 		if (!doc.root)
 			continue;
 		kv_node_set_source(doc.root, src);
+		yaml11_strings(r, &lines, doc.root, 0);
 		KV_GROW(out, cap, n + 1);
 		out[n++] = doc.root;
 	}
 	kv_loader_free(l);
+	free(lines.starts);
 	for (size_t i = 0; i < d.n; i++) {
 		kv_node at = {.src = src, .line = d.items[i].line, .col = d.items[i].col};
 		rn_problem(r, src, d.items[i].line ? &at : NULL, d.items[i].rule, d.items[i].hint, "%s", d.items[i].message);
