@@ -86,10 +86,23 @@ static void relocation_of(kv_render *r, const rn_kust *k, const kv_node *s, relo
 	if (!kv_text_line(f->text, f->len, s->line, &line, &n))
 		return;
 	size_t i = kv_utf8_col_offset(line, n, s->col);
-	if (i < n && line[i] == '|') {
-		rl->block = true;
-		kv_yaml_scalar_pos(f->text, f->len, s, 0, &rl->line0, &rl->col0);
+	if (i >= n || line[i] != '|')
+		return;
+	/* The first byte that is not blank, its line and column in the text, then in the file;
+	 * the text's line 1, column 1 is where the difference puts it. */
+	uint32_t pos = 0, tl = 1, tc = 1;
+	while (pos < s->len && (s->u.s[pos] == ' ' || s->u.s[pos] == '\t' || s->u.s[pos] == '\n' || s->u.s[pos] == '\r')) {
+		tl += s->u.s[pos] == '\n';
+		tc = s->u.s[pos] == '\n' ? 1 : tc + 1;
+		pos++;
 	}
+	uint32_t fl, fc;
+	kv_yaml_scalar_pos(f->text, f->len, s, pos, &fl, &fc);
+	if (fl < tl || fc < tc)
+		return;
+	rl->block = true;
+	rl->line0 = fl - tl + 1;
+	rl->col0 = fc - tc + 1;
 }
 
 /* The documents of text s (a string of the kustomization). */
@@ -169,7 +182,10 @@ static bool read_patch(kv_render *r, const rn_kust *k, const kv_node *entry, con
 		if (r->nproblems != probs)
 			return false;
 	} else {
+		size_t probs = r->nproblems;
 		n = load_text(r, k, text, &docs);
+		if (r->nproblems != probs)
+			return false;
 	}
 	if (n == 0) {
 		rn_problem(r, src_of(k, given), given, KV_RULE_RENDER_KUSTOMIZATION, NULL,
