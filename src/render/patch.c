@@ -500,7 +500,12 @@ static int psm_entry(kv_render *r, const rn_kust *k, rn_acc *a, const kv_node *e
 		rn_problem(r, src_of(k, e), e, KV_RULE_RENDER_KUSTOMIZATION, NULL, "an entry of patchesStrategicMerge must be a string");
 		return -1;
 	}
-	bool inline_text = memchr(s, '\n', e->len) != NULL;
+	/* kustomize reads an entry as a patch first (YAML with several lines, or a flow map),
+	 * and as a file name when that fails */
+	const char *first = s;
+	while (*first == ' ' || *first == '\t')
+		first++;
+	bool inline_text = memchr(s, '\n', e->len) != NULL || *first == '{';
 	patch_docs pd;
 	if (!read_patch(r, k, e, inline_text ? NULL : e, inline_text ? e : NULL, &pd))
 		return -1;
