@@ -433,14 +433,42 @@ static void merge_items(smp *m, const kv_node *dest, const kv_node *patch, uint3
 {
 	keyset k;
 	keys_parse(lf->keys, &k);
+	/* Items without any key throw kustomize off, with results kubectl shows: an object's
+	 * keyless item leaves only the last of them; a patch's keyless item leaves only the
+	 * patch's keyed items (merged). */
+	const kv_node *keyless = NULL;
+	bool patch_keyless = false;
+	const kv_node *base = dest ? dest : patch; /* without the object's list, kustomize merges the patch's with itself */
+	for (uint32_t i = 0; i < base->len; i++)
+		if (base->u.items[i]->type == KV_MAP && (base != patch || i != skip) && item_mask(base->u.items[i], &k) == 0)
+			keyless = base->u.items[i];
+	if (keyless && !dest)
+		keyless = rn_copy(m->r, keyless);
+	if (keyless) {
+		push(m, out, (kv_node *)keyless, cap);
+		return;
+	}
+	for (uint32_t i = 0; i < patch->len; i++)
+		if (i != skip && patch->u.items[i]->type == KV_MAP && item_mask(patch->u.items[i], &k) == 0)
+			patch_keyless = true;
 	dest_index ix = {{0}};
 	uint32_t nd = dest ? dest->len : 0;
 	enum { KEEP, USED, GONE, REPLACED };
 	uint8_t *state = kv_xcalloc(nd ? nd : 1, 1);
 	kv_node **repl = kv_xcalloc(nd ? nd : 1, sizeof *repl);
-	kv_map *seen = kv_map_new();
+	kv_map *seen = kv_map_new(), *last = NULL;
 	kv_buf id = KV_BUF_INIT, pid = KV_BUF_INIT;
 	sch item = {lf->type, false, NULL};
+	if (!dest) {
+		/* the patch merged with itself: of items with one key, the first is merged (and may
+		 * delete them all), then the last is put back, as written, at its place */
+		last = kv_map_new();
+		for (uint32_t i = 0; i < patch->len; i++)
+			if (i != skip && patch->u.items[i]->type == KV_MAP) {
+				item_id(patch->u.items[i], &k, 0, &id);
+				*kv_map_slot(last, id.data, id.len, NULL) = i + 1;
+			}
+	}
 	for (uint32_t i = 0; i < patch->len && !m->failed; i++) {
 		const kv_node *p = patch->u.items[i];
 		if (i == skip)
@@ -450,11 +478,18 @@ static void merge_items(smp *m, const kv_node *dest, const kv_node *patch, uint3
 				fail(m, p, NULL, "an item of a list merged by %s must be a map, not %s", lf->keys, shape(p));
 			continue;
 		}
+		if (patch_keyless && item_mask(p, &k) == 0)
+			continue;
 		unsigned mask = item_id(p, &k, 0, &id);
 		bool added = false;
 		kv_map_slot(seen, id.data, id.len, &added);
 		if (!added)
 			continue; /* kustomize merges the first item of a key only */
+		const kv_node *raw_last = NULL;
+		if (last) {
+			uint32_t li = (uint32_t)*kv_map_find(last, id.data, id.len) - 1;
+			raw_last = li != i ? patch->u.items[li] : NULL;
+		}
 		long at = find_item(dest, &k, &ix, mask, &id, false);
 		if (at < 0 && k.n > 1 && (mask & 1u)) {
 			item_id(p, &k, 1u, &pid);
@@ -462,6 +497,8 @@ static void merge_items(smp *m, const kv_node *dest, const kv_node *patch, uint3
 				continue;
 		}
 		kv_node *v = merge(m, at >= 0 ? dest->u.items[at] : NULL, p, item);
+		if (v && raw_last)
+			v = rn_copy(m->r, raw_last); /* kustomize puts the last item back as written */
 		bool keep = v && !empty_map(v);
 		if (at >= 0 && k.n > 1 && bits(mask) > 1) {
 			state[at] = keep ? REPLACED : GONE;
@@ -474,13 +511,14 @@ static void merge_items(smp *m, const kv_node *dest, const kv_node *patch, uint3
 			push(m, out, v, cap);
 	}
 	for (uint32_t i = 0; i < nd; i++)
-		if (state[i] == KEEP || state[i] == REPLACED)
+		if ((state[i] == KEEP && !patch_keyless) || state[i] == REPLACED)
 			push(m, out, state[i] == REPLACED ? repl[i] : dest->u.items[i], cap);
 	for (int i = 0; i < (1 << MAX_KEYS); i++)
 		kv_map_free(ix.by_mask[i]);
 	kv_buf_free(&id);
 	kv_buf_free(&pid);
 	kv_map_free(seen);
+	kv_map_free(last);
 	free(state);
 	free(repl);
 }
@@ -546,6 +584,9 @@ int rn_smp_apply(kv_render *r, kv_node **obj, const kv_node *patch)
 			   kv_type_phrase((kv_type)patch->type));
 		return -1;
 	}
+	/* kustomize leaves the object as it is for `$patch: replace` at the top of a patch */
+	if (kv_str_eq(kv_map_get(patch, "$patch"), "replace"))
+		return 0;
 	sch top = {type_of_object(*obj), false, NULL};
 	*obj = merge(&m, *obj, patch, top);
 	return m.failed ? -1 : 0;
