@@ -152,11 +152,33 @@ static const kv_node *list_field(reader *rd, const kv_node *map, const char *key
 	return v;
 }
 
+/* kustomize reads its configuration as YAML 1.1, where yes, on, y (and no, off, n) are
+ * booleans; a render holds them as strings flagged KV_NF_YAML11. */
+static bool yaml11_bool(const kv_node *n)
+{
+	return n->type == KV_STRING && (n->flags & KV_NF_YAML11);
+}
+
+static bool as_bool(const kv_node *n, bool *b)
+{
+	if (n->type == KV_BOOL)
+		*b = n->u.b;
+	else if (yaml11_bool(n))
+		*b = strchr("yYoO", n->u.s[0]) && strcasecmp(n->u.s, "off") != 0;
+	else
+		return false;
+	return true;
+}
+
 static const char *string_field(reader *rd, const kv_node *map, const char *key)
 {
 	const kv_node *v = value_of(map, key);
 	if (!v)
 		return "";
+	if (yaml11_bool(v)) {
+		bad(rd, v, "quote it to make it a string", "%s must be a string: kustomize reads %s as a boolean", key, v->u.s);
+		return "";
+	}
 	if (v->type != KV_STRING) {
 		bad(rd, v, NULL, "%s must be a string, not %s", key, kv_type_phrase((kv_type)v->type));
 		return "";
@@ -183,9 +205,7 @@ static void read_opts(reader *rd, const kv_node *map, rp_opts *o)
 		o->index = (int64_t)idx->u.d;
 	else if (idx)
 		bad(rd, idx, NULL, "%s must be %s", "index", "an integer");
-	if (create && create->type == KV_BOOL)
-		o->create = create->u.b;
-	else if (create)
+	if (create && !as_bool(create, &o->create))
 		bad(rd, create, NULL, "%s must be %s", "create", "true or false");
 }
 
@@ -257,7 +277,10 @@ static void read_target(reader *rd, const kv_node *m, rp_target *t)
 		t->paths = kv_arena_alloc(rd->r->arena, sizeof *t->paths * fps->len);
 		for (uint32_t i = 0; i < fps->len; i++) {
 			const kv_node *e = fps->u.items[i];
-			if (e->type == KV_STRING)
+			if (yaml11_bool(e))
+				bad(rd, e, "quote it to make it a string",
+				    "a field path must be a string: kustomize reads %s as a boolean", e->u.s);
+			else if (e->type == KV_STRING)
 				t->paths[t->npaths++] = e;
 			else
 				bad(rd, e, NULL, "a field path must be a string, not %s", kv_type_phrase((kv_type)e->type));
