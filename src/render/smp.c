@@ -3,19 +3,29 @@
  *
  * Rules, checked against `kubectl kustomize`:
  * - maps merge key by key; a null in the patch deletes the key; `$patch: delete` deletes the
- *   map, `$patch: replace` puts the patch in its place, `$patch: merge` is the default;
+ *   map, `$patch: replace` puts the patch in its place, `$patch: merge` is the default (at
+ *   the top of a patch, `$patch: replace` leaves the object as it is);
  * - a list merges by key only where the schema gives it strategy merge (mergekeys.c); the
  *   merged list holds the patch's items first (merged with the object's item of the same
  *   key), then the object's other items; an item `$patch: delete` removes its match; an item
  *   that is only `$patch: replace|delete|merge` applies to the whole list;
+ * - with two keys (ports: containerPort and protocol), an item matched on both stays at the
+ *   object's place, and a patch item whose first key matches an item with other keys
+ *   present is lost;
+ * - items without any key: an object's leaves only its last keyless item; a patch's leaves
+ *   only the patch's keyed items; without the object's list, a repeated key keeps the last
+ *   item as written at the place of the first;
  * - a list of scalars with strategy merge (finalizers) is the patch's values then the
  *   object's others, without repeats;
- * - every other list (and every list of a custom resource) is replaced, directives and all;
+ * - every other list (and every list of a custom resource, or of a kind newer than
+ *   kustomize's Kubernetes 1.21 schema) is replaced, directives and all;
  * - $setElementOrder, $retainKeys and $deleteFromPrimitiveList mean nothing to kustomize:
- *   they stay in the object as fields, as kustomize leaves them;
+ *   they stay in the object as fields, as kustomize leaves them (schema validation then
+ *   reports them at the patch's line);
  * - a map where the object has a list (or any such mismatch) is refused.
  * Everything taken from the patch is copied with its positions, so a finding on a patched
- * field points at the patch. Lists are merged through a hash index: linear in their size. */
+ * field points at the patch. Lists and big maps are merged through hash indexes: linear in
+ * their size. */
 #include "patch.h"
 
 #include "kvet/alloc.h"
