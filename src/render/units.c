@@ -5,6 +5,7 @@
 #include "units.h"
 
 #include "kvet/alloc.h"
+#include "kvet/sort.h"
 #include "kvet/strutil.h"
 
 #include <stdio.h>
@@ -205,7 +206,8 @@ static void read_all(kv_render *r, un_scan *s)
 
 /* ---- the fallback: kustomization roots and plain manifests ---- */
 
-/* Marks the folders kustomization dir includes (resources, bases, components). */
+/* Marks the folders kustomization dir includes (resources, bases, components), and dir itself
+ * when it is a Component. */
 static void mark_included(kv_render *r, const char *dir, kv_map *included)
 {
 	for (size_t i = 0; i < sizeof kust_names / sizeof kust_names[0]; i++) {
@@ -216,6 +218,8 @@ static void mark_included(kv_render *r, const char *dir, kv_map *included)
 		kv_node **docs;
 		size_t n = src ? rn_load_docs(r, src, &docs) : 0;
 		static const char *const fields[] = {"resources", "bases", "components"};
+		if (n && kv_str_eq(kv_map_get(docs[0], "kind"), "Component")) /* a part to compose, not a unit */
+			*kv_map_slot(included, dir, strlen(dir), NULL) = 1;
 		for (size_t f = 0; n && f < 3; f++) {
 			const kv_node *list = kv_map_get(docs[0], fields[f]);
 			for (uint32_t j = 0; list && list->type == KV_LIST && j < list->len; j++) {
@@ -232,8 +236,14 @@ static void mark_included(kv_render *r, const char *dir, kv_map *included)
 	}
 }
 
+static int path_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 static void kustomize_units(kv_render *r, un_scan *s)
 {
+	kv_sort(s->kdirs, s->nkdirs, sizeof *s->kdirs, path_cmp);
 	kv_map *included = kv_map_new();
 	for (size_t i = 0; i < s->nkdirs; i++)
 		mark_included(r, s->kdirs[i], included);
@@ -322,9 +332,26 @@ static void scan_free(un_scan *s)
 		free(all[i]->items);
 }
 
+/* rn_fs_read (fs.c) does not set rn_file.applied for a new file, and the array grows by
+ * realloc: zeroed room for every file the render may read keeps the flag false until a build
+ * sets it. (To be fixed in fs.c; harmless after.) */
+static void zero_file_flags(kv_render *r)
+{
+	size_t need = (size_t)r->o.max_files + 1;
+	if (r->capfiles >= need)
+		return;
+	rn_file *files = kv_xcalloc(need, sizeof *files);
+	if (r->nfiles)
+		memcpy(files, r->files, sizeof *files * r->nfiles);
+	free(r->files);
+	r->files = files;
+	r->capfiles = need;
+}
+
 int kv_render_units(kv_render *r, kv_units *out)
 {
 	memset(out, 0, sizeof *out);
+	zero_file_flags(r);
 	if (rn_fs_kind(r, "") != RN_DIR) {
 		rn_problem_path(r, "", KV_RULE_RENDER_MISSING, NULL, "the repository cannot be read");
 		return -1;
