@@ -13,6 +13,10 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
+#include "kvet/alloc.h"
+#include "kvet/map.h"
+
+#include <stdlib.h>
 #include <string.h>
 
 #define MATCH_LIMIT 100000u
@@ -227,30 +231,55 @@ static int update_image(kv_render *r, kv_node **slot, image_rule *ir, const char
 	return 0;
 }
 
-/* ---- the two passes ---- */
+/* ---- finding the image fields ----
+ * kustomize runs each entry over every object twice: the legacy search, then the field
+ * specs. A field is rewritten once by each pass that finds it, entry after entry, and
+ * fields do not depend on each other; so the fields of an object are found once, each
+ * with how many passes find it, and every entry is applied that many times in order. */
+
+typedef struct {
+	kv_node **slot;
+	const char *field;
+	unsigned times; /* passes that find it: 1 or 2 */
+} image_field;
+
+typedef struct {
+	image_field *items;
+	size_t n, cap;
+	kv_map *seen; /* slot address -> index + 1 */
+} field_set;
+
+static void add_field(field_set *fs, kv_node **slot, const char *field)
+{
+	bool added = false;
+	uint64_t *at = kv_map_slot(fs->seen, &slot, sizeof slot, &added);
+	if (!added) {
+		fs->items[*at - 1].times++;
+		return;
+	}
+	KV_GROW(fs->items, fs->cap, fs->n + 1);
+	fs->items[fs->n] = (image_field){slot, field, 1};
+	*at = ++fs->n;
+}
 
 static bool is_container_list(const kv_node *key)
 {
 	return kv_str_eq(key, "containers") || kv_str_eq(key, "initContainers");
 }
 
-static bool update_containers(kv_render *r, kv_node *list, image_rule *ir)
+static void add_containers(field_set *fs, kv_node *list)
 {
-	bool ok = true;
 	for (uint32_t i = 0; i < list->len; i++) {
 		kv_node *c = list->u.items[i];
-		if (c->type != KV_MAP)
-			continue;
-		for (uint32_t j = 0; j < c->len; j++)
+		for (uint32_t j = 0; c->type == KV_MAP && j < c->len; j++)
 			if (kv_str_eq(c->u.pairs[j].key, "image"))
-				ok &= update_image(r, &c->u.pairs[j].value, ir, "image") == 0;
+				add_field(fs, &c->u.pairs[j].value, "image");
 	}
-	return ok;
 }
 
-/* kustomize's legacy search: every map at any depth; a containers or initContainers list
- * is searched below first, then its items' images are rewritten. */
-static bool legacy_walk(kv_render *r, kv_node *n, image_rule *ir, int depth)
+/* kustomize's legacy search: every map at any depth; below a containers or initContainers
+ * list first, then its items' images. */
+static bool legacy_walk(kv_render *r, kv_node *n, field_set *fs, int depth)
 {
 	if (depth > MAX_DEPTH) {
 		rn_problem(r, 0, n, KV_RULE_RENDER_LIMIT, NULL, "the image transformer stops at %d levels of nesting", MAX_DEPTH);
@@ -259,68 +288,94 @@ static bool legacy_walk(kv_render *r, kv_node *n, image_rule *ir, int depth)
 	bool ok = true;
 	if (n->type == KV_LIST) {
 		for (uint32_t i = 0; i < n->len; i++)
-			ok &= legacy_walk(r, n->u.items[i], ir, depth + 1);
+			ok &= legacy_walk(r, n->u.items[i], fs, depth + 1);
 		return ok;
 	}
 	if (n->type != KV_MAP)
 		return true;
 	for (uint32_t i = 0; i < n->len; i++) {
 		kv_node *v = n->u.pairs[i].value;
-		ok &= legacy_walk(r, v, ir, depth + 1);
+		ok &= legacy_walk(r, v, fs, depth + 1);
 		if (is_container_list(n->u.pairs[i].key) && v->type == KV_LIST)
-			ok &= update_containers(r, v, ir);
+			add_containers(fs, v);
 	}
 	return ok;
 }
 
 typedef struct {
-	image_rule *ir;
+	field_set *fs;
 	const char *path;
 } spec_ctx;
 
 static int visit_image(kv_render *r, kv_node **slot, void *ctx)
 {
+	(void)r;
 	spec_ctx *c = ctx;
-	return update_image(r, slot, c->ir, c->path);
+	if (*slot)
+		add_field(c->fs, slot, c->path);
+	return 0;
 }
 
-static bool apply_rule(kv_render *r, rn_acc *a, image_rule *ir)
+/* Applies every rule, in order, to the image fields of one object. */
+static bool image_object(kv_render *r, rn_acc *a, kv_node *obj, image_rule *rules, size_t nrules, field_set *fs)
 {
-	bool ok = true;
-	for (size_t i = 0; i < a->res.n; i++) {
-		kv_node *obj = a->res.items[i]->obj;
-		if (kv_str_eq(kv_map_get(obj, "kind"), "CustomResourceDefinition"))
-			continue; /* kustomize leaves the examples in CRDs alone */
-		ok &= legacy_walk(r, obj, ir, 0);
-		const rn_fspecs *fss = &a->cfg->images;
-		for (size_t j = 0; j < fss->n; j++) {
-			spec_ctx c = {ir, fss->items[j].path};
-			ok &= rn_fspec_walk(r, obj, &fss->items[j], KV_NULL, ir->cause, visit_image, &c) == 0;
-		}
+	if (kv_str_eq(kv_map_get(obj, "kind"), "CustomResourceDefinition"))
+		return true; /* kustomize leaves the examples in CRDs alone */
+	fs->n = 0;
+	kv_map_free(fs->seen);
+	fs->seen = kv_map_new();
+	bool ok = legacy_walk(r, obj, fs, 0);
+	const rn_fspecs *fss = &a->cfg->images;
+	for (size_t j = 0; j < fss->n; j++) {
+		spec_ctx c = {fs, fss->items[j].path};
+		ok &= rn_fspec_walk(r, obj, &fss->items[j], KV_NULL, NULL, visit_image, &c) == 0;
+	}
+	for (size_t i = 0; i < fs->n; i++) {
+		image_field *f = &fs->items[i];
+		bool field_ok = true;
+		for (size_t k = 0; k < nrules && field_ok; k++)
+			for (unsigned t = 0; t < f->times && field_ok; t++)
+				field_ok = update_image(r, f->slot, &rules[k], f->field) == 0;
+		ok &= field_ok;
 	}
 	return ok;
 }
 
-static bool apply_list(kv_render *r, const rn_kust *k, rn_acc *a, const char *field)
+/* The entries of images and imageTags, in order; malformed ones are problems. */
+static bool parse_rules(kv_render *r, const rn_kust *k, image_rule **out, size_t *n)
 {
-	const kv_node *list = kv_map_get(k->root, field);
+	static const char *const lists[] = {"images", "imageTags"};
 	bool ok = true;
-	for (uint32_t i = 0; list && list->type == KV_LIST && i < list->len; i++) {
-		image_rule ir;
-		if (!parse_rule(r, k, list->u.items[i], &ir)) {
-			rule_free(&ir);
-			ok = false;
-			continue;
+	*out = NULL;
+	*n = 0;
+	size_t cap = 0;
+	for (size_t l = 0; l < 2; l++) {
+		const kv_node *list = kv_map_get(k->root, lists[l]);
+		for (uint32_t i = 0; list && list->type == KV_LIST && i < list->len; i++) {
+			KV_GROW(*out, cap, *n + 1);
+			if (parse_rule(r, k, list->u.items[i], &(*out)[*n])) {
+				(*n)++;
+			} else {
+				rule_free(&(*out)[*n]);
+				ok = false;
+			}
 		}
-		ok &= apply_rule(r, a, &ir);
-		rule_free(&ir);
 	}
 	return ok;
 }
 
 int rn_images(kv_render *r, const rn_kust *k, rn_acc *a)
 {
-	bool ok = apply_list(r, k, a, "images");
-	ok &= apply_list(r, k, a, "imageTags");
+	image_rule *rules;
+	size_t nrules;
+	bool ok = parse_rules(r, k, &rules, &nrules);
+	field_set fs = {0};
+	for (size_t i = 0; nrules && i < a->res.n; i++)
+		ok &= image_object(r, a, a->res.items[i]->obj, rules, nrules, &fs);
+	for (size_t i = 0; i < nrules; i++)
+		rule_free(&rules[i]);
+	free(rules);
+	free(fs.items);
+	kv_map_free(fs.seen);
 	return ok ? 0 : -1;
 }

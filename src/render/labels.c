@@ -5,6 +5,8 @@
 #include "internal.h"
 #include "xform.h"
 
+#include "kvet/map.h"
+
 #include <string.h>
 
 typedef struct {
@@ -13,7 +15,25 @@ typedef struct {
 	const char *spec;
 } pairs_ctx;
 
-/* Sets every pair in the map a field spec selects (made when absent and the spec says so). */
+/* Label entries one transformer may set over a whole build (pairs times objects): a bound
+ * on hostile kustomizations, whose output would otherwise grow as their product. */
+#define MAX_SETS 5000000u
+
+/* The index of key among the n pairs, or -1; through idx (key -> index + 1) when there is one. */
+static long find_key(const kv_pair *pairs, uint32_t n, const kv_map *idx, const kv_node *key)
+{
+	if (idx) {
+		uint64_t *at = kv_map_find(idx, key->u.s, key->len);
+		return at ? (long)*at - 1 : -1;
+	}
+	for (uint32_t i = 0; i < n; i++)
+		if (pairs[i].key->len == key->len && memcmp(pairs[i].key->u.s, key->u.s, key->len) == 0)
+			return (long)i;
+	return -1;
+}
+
+/* Sets every pair in the map a field spec selects (made when absent and the spec says so):
+ * existing keys get the new value, new keys are appended in one step. */
 static int set_pairs(kv_render *r, kv_node **slot, void *ctx)
 {
 	pairs_ctx *c = ctx;
@@ -25,11 +45,34 @@ static int set_pairs(kv_render *r, kv_node **slot, void *ctx)
 			   c->what, c->spec, kv_type_phrase((kv_type)m->type));
 		return -1;
 	}
-	for (uint32_t i = 0; i < c->pairs->len; i++) {
-		const kv_node *key = c->pairs->u.pairs[i].key, *val = c->pairs->u.pairs[i].value;
-		const char *s = kv_str(val) ? kv_str(val) : "";
-		rn_set(r, m, key->u.s, rn_new_string(r, s, kv_str(val) ? val->len : 0, val), key);
+	const kv_node *pairs = c->pairs;
+	kv_map *idx = NULL;
+	if ((uint64_t)m->len * pairs->len > 256) {
+		idx = kv_map_new();
+		for (uint32_t i = 0; i < m->len; i++)
+			*kv_map_slot(idx, m->u.pairs[i].key->u.s, m->u.pairs[i].key->len, NULL) = i + 1;
 	}
+	kv_pair *grown = kv_arena_alloc(r->arena, sizeof *grown * (m->len + pairs->len));
+	if (m->len)
+		memcpy(grown, m->u.pairs, sizeof *grown * m->len);
+	uint32_t n = m->len;
+	for (uint32_t i = 0; i < pairs->len; i++) {
+		const kv_node *key = pairs->u.pairs[i].key, *val = pairs->u.pairs[i].value;
+		kv_node *v = rn_new_string(r, kv_str(val) ? val->u.s : "", kv_str(val) ? val->len : 0, val);
+		long at = find_key(grown, n, idx, key);
+		if (at >= 0) {
+			grown[at].value = v;
+			continue;
+		}
+		grown[n].key = rn_new_string(r, key->u.s, key->len, key);
+		grown[n].value = v;
+		if (idx)
+			*kv_map_slot(idx, key->u.s, key->len, NULL) = n + 1;
+		n++;
+	}
+	kv_map_free(idx);
+	m->u.pairs = grown;
+	m->len = n;
 	return 0;
 }
 
@@ -38,6 +81,12 @@ static bool apply_pairs(kv_render *r, rn_acc *a, const kv_node *pairs, const rn_
 {
 	if (!pairs || pairs->type != KV_MAP || pairs->len == 0)
 		return true;
+	if ((uint64_t)pairs->len * a->res.n > MAX_SETS) {
+		rn_problem(r, 0, pairs, KV_RULE_RENDER_LIMIT, NULL,
+			   "%s would set %u entries on each of %zu objects: more than kvet sets in one build (%u)", what,
+			   pairs->len, a->res.n, MAX_SETS);
+		return false;
+	}
 	bool ok = true;
 	for (size_t i = 0; i < a->res.n; i++)
 		for (size_t j = 0; j < fss->n; j++) {
