@@ -190,6 +190,7 @@ static void mark_read(ck_render *cr, const kv_node *obj, int depth)
 static void find_read(ck_render *cr)
 {
 	cr->read = kv_xcalloc(cr->nentries ? cr->nentries : 1, sizeof *cr->read);
+	kv_map *unrendered = kv_map_new(); /* the folders of units not rendered (canonical) */
 	for (size_t k = 0; k < cr->units.n; k++) {
 		const kv_unit *u = &cr->units.items[k];
 		for (size_t i = 0; i < u->result.n; i++)
@@ -198,16 +199,24 @@ static void find_read(ck_render *cr)
 			continue;
 		char *joined = kv_path_join(cr->root, u->path);
 		char *dir = canon(joined);
-		size_t n = strlen(dir);
-		for (size_t i = 0; i < cr->nentries; i++) {
-			char *p = canon(kv_source_entry(cr->src, i)->display);
-			if (n ? strncmp(p, dir, n) == 0 && p[n] == '/' : p[0] != '/')
-				cr->read[i] = true;
-			free(p);
-		}
+		*kv_map_slot(unrendered, dir, strlen(dir), NULL) = 1;
 		free(dir);
 		free(joined);
 	}
+	for (size_t i = 0; i < cr->nentries && kv_map_count(unrendered); i++) {
+		char *p = canon(kv_source_entry(cr->src, i)->display);
+		for (char *slash = strrchr(p, '/'); !cr->read[i]; slash = strrchr(p, '/')) {
+			if (slash)
+				*slash = '\0';
+			else
+				*p = '\0';
+			cr->read[i] = kv_map_find(unrendered, p, strlen(p)) != NULL;
+			if (!slash || !*p)
+				break;
+		}
+		free(p);
+	}
+	kv_map_free(unrendered);
 }
 
 /* Findings are kept in checked files, and in files that are not manifests (generator inputs)

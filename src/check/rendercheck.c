@@ -428,9 +428,19 @@ static void before(const rc *c, size_t u, uint8_t *mark)
 	free(stack);
 }
 
+/* A Flux unit's own reconciler has Flux's CRDs, an Argo CD unit's Argo CD's. */
+static bool reconciler_kind(const kv_unit *u, const char *group)
+{
+	if (u->kind == KV_UNIT_FLUX)
+		return kv_str_has_suffix(group, ".toolkit.fluxcd.io") || kv_str_has_suffix(group, ".extensions.fluxcd.io");
+	return u->kind == KV_UNIT_ARGO && strcmp(group, "argoproj.io") == 0;
+}
+
+/* Each missing CRD is one finding, at the first object that needs it (per unit when the fix
+ * is the unit's dependsOn): a message per object would bury the rest. */
 static void missing_crds(rc *c, const char *const *file_crds, size_t nfile)
 {
-	kv_map *by_unit = crds_by_unit(c), *in_files = kv_map_new();
+	kv_map *by_unit = crds_by_unit(c), *in_files = kv_map_new(), *said = kv_map_new();
 	for (size_t i = 0; i < nfile; i++)
 		*kv_map_slot(in_files, file_crds[i], strlen(file_crds[i]), NULL) = 1;
 	uint8_t *mark = kv_xcalloc(c->us->n ? c->us->n : 1, 1);
@@ -444,12 +454,21 @@ static void missing_crds(rc *c, const char *const *file_crds, size_t nfile)
 			const kv_node *obj = u->result.objects[i];
 			char group[256], version[256];
 			const char *kind;
-			if (!type_of(obj, group, version, &kind) || !custom_group(group))
+			if (!type_of(obj, group, version, &kind) || !custom_group(group) || reconciler_kind(u, group))
 				continue;
 			key.len = 0;
 			kv_buf_printf(&key, "%s/%s", group, kind);
 			uint64_t *v = kv_map_find(by_unit, key.data, key.len);
 			const kv_node *at = kv_map_get(obj, "kind");
+			bool added;
+			size_t klen = key.len;
+			if (v && flux)
+				kv_buf_printf(&key, "\n%zu", k); /* once per unit */
+			kv_map_slot(said, key.data, key.len, &added);
+			key.len = klen;
+			key.data[klen] = '\0';
+			if (!added)
+				continue;
 			if (v && flux && !mark[*v - 1])
 				ck_render_report(c->cr, 0, at, obj, KV_RULE_RENDER_MISSING_CRD,
 						 "add the CRD's unit to this unit's dependsOn, so Flux applies it first",
@@ -466,6 +485,7 @@ static void missing_crds(rc *c, const char *const *file_crds, size_t nfile)
 	free(mark);
 	kv_map_free(by_unit);
 	kv_map_free(in_files);
+	kv_map_free(said);
 }
 
 /* ---- SOPS ---- */
