@@ -305,6 +305,7 @@ static bool load_kust(kv_render *r, const char *dir, rn_kust *k, uint16_t from, 
 	k->dir = kv_arena_strndup(r->arena, dir, strlen(dir));
 	k->path = kv_render_file_path(r, k->src);
 	kv_node **docs;
+	r->files[k->src - 1].config = true;
 	size_t n = rn_load_docs(r, k->src, &docs);
 	if (n == 0 || docs[0]->type != KV_MAP) {
 		rn_problem(r, k->src, n ? docs[0] : NULL, KV_RULE_RENDER_KUSTOMIZATION, NULL,

@@ -140,6 +140,13 @@ static int read_bytes(kv_render *r, const char *path, kv_buf *data, kv_buf *err)
 		return -1;
 	}
 	int rc = kv_file_read(full, max, data, err);
+	size_t n = strlen(full);
+	if (rc != 0 && err->len > n + 2 && memcmp(err->data, full, n) == 0 && memcmp(err->data + n, ": ", 2) == 0) {
+		/* the caller names the file by its path in the repository */
+		memmove(err->data, err->data + n + 2, err->len - n - 2);
+		err->len -= n + 2;
+		err->data[err->len] = '\0';
+	}
 	free(full);
 	if (rc == 1)
 		kv_buf_printf(err, "larger than limits.fileSize (%llu bytes)", (unsigned long long)max);
@@ -166,6 +173,7 @@ uint16_t rn_fs_read(kv_render *r, const char *path, uint16_t src, const kv_node 
 	kv_buf_free(&err);
 	KV_GROW(r->files, r->capfiles, r->nfiles + 1);
 	rn_file *f = &r->files[r->nfiles++];
+	memset(f, 0, sizeof *f);
 	f->path = kv_arena_strndup(r->arena, path, strlen(path));
 	f->len = data.len;
 	f->text = kv_arena_memdup(r->arena, data.data ? data.data : "", data.len + 1);
@@ -244,9 +252,10 @@ static const char *line_at(line_table *t, uint32_t line)
 	return line >= 1 && line <= t->n ? t->f->text + t->starts[line - 1] : NULL;
 }
 
-/* kustomize reads YAML 1.1's other booleans (yes, no, on, off, y, n in their spellings) as
- * strings, where kvet's loader reads booleans: in a render they are strings, spelled as
- * written. */
+/* kustomize reads the objects and patches it edits with kyaml, where YAML 1.1's other booleans
+ * (yes, no, on, off, y, n in their spellings) are strings; kvet's loader reads booleans. In a
+ * render they are strings, spelled as written (still flagged KV_NF_YAML11). Configuration files
+ * (kustomizations) are read as kustomize reads them, with YAML 1.1: booleans stay. */
 static void yaml11_strings(kv_render *r, line_table *t, kv_node *n, int depth)
 {
 	if (depth > 10000)
@@ -288,7 +297,8 @@ size_t rn_load_docs(kv_render *r, uint16_t src, kv_node ***docs)
 		if (!doc.root)
 			continue;
 		kv_node_set_source(doc.root, src);
-		yaml11_strings(r, &lines, doc.root, 0);
+		if (!f->config)
+			yaml11_strings(r, &lines, doc.root, 0);
 		KV_GROW(out, cap, n + 1);
 		out[n++] = doc.root;
 	}

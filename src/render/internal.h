@@ -22,6 +22,7 @@ typedef struct {
 	char *text;
 	size_t len;
 	bool applied; /* read as manifests by a build */
+	bool config;  /* a kustomization: YAML 1.1 booleans stay booleans (rn_load_docs) */
 } rn_file;
 
 /* ---- resources ---- */
