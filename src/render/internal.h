@@ -248,7 +248,8 @@ void rn_order_default(rn_order *o);
 void rn_sort_legacy(rn_list *l, const rn_order *o);
 
 /* ---- selecting resources (select.c) ----
- * A selector as patches' `target` and replacements' `select`/`reject` write it: group,
+ * A selector as patches' `target` writes it (replacements compare identities exactly and use
+ * these only for label and annotation selectors): group,
  * version, kind, name and namespace are regular expressions anchored at both ends (empty or
  * absent matches anything); name matches the object's original or current name, namespace
  * its original or current effective namespace ("default" when it has none, never for a
