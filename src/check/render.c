@@ -498,13 +498,16 @@ static void pick(ck_render *cr, const bool *patch, const kv_node *obj, size_t un
 }
 
 /* Only a complete render stands for what the reconciler applies: where a unit could not be
- * rendered whole, its files are checked as written. */
+ * rendered whole, its files are checked as written. So are the plain unit's: kubectl applies
+ * them as written (YAML 1.1: an unquoted yes is a boolean), where kustomize would have
+ * rewritten them (to the string "yes"). */
 static void pick_objects(ck_render *cr, const bool *patch)
 {
 	cr->applied = kv_xcalloc(cr->nentries ? cr->nentries : 1, sizeof *cr->applied);
 	for (size_t u = 0; u < cr->units.n; u++) {
 		const kv_unit *unit = &cr->units.items[u];
-		for (size_t i = 0; unit->rendered && unit->result.complete && i < unit->result.n; i++)
+		bool whole = unit->rendered && unit->result.complete && unit->kind != KV_UNIT_PLAIN;
+		for (size_t i = 0; whole && i < unit->result.n; i++)
 			pick(cr, patch, unit->result.objects[i], u, 0);
 	}
 }
