@@ -384,13 +384,73 @@ static bool applies(const seed *sd, uint16_t src)
 	return false;
 }
 
+/* The flux-system Kustomization `flux bootstrap` makes for a cluster folder F (it applies F),
+ * when F/flux-system holds gotk-components.yaml but no Kustomization (the placeholders of a
+ * repository not bootstrapped yet, as example repositories ship them). Made at the first
+ * line of gotk-components.yaml. */
+static kv_node *bootstrap_doc(kv_render *r, const char *folder, uint16_t src)
+{
+	kv_node *at = rn_new_map(r, NULL);
+	at->src = src;
+	at->line = at->col = 1;
+	kv_node *doc = rn_new_map(r, at), *meta = rn_new_map(r, at), *spec = rn_new_map(r, at), *ref = rn_new_map(r, at);
+	char *path = kv_xasprintf("./%s", folder);
+#define STR(s) rn_new_string(r, s, strlen(s), at)
+	rn_set(r, doc, "apiVersion", STR("kustomize.toolkit.fluxcd.io/v1"), at);
+	rn_set(r, doc, "kind", STR("Kustomization"), at);
+	rn_set(r, meta, "name", STR("flux-system"), at);
+	rn_set(r, meta, "namespace", STR("flux-system"), at);
+	rn_set(r, doc, "metadata", meta, at);
+	rn_set(r, ref, "kind", STR("GitRepository"), at);
+	rn_set(r, ref, "name", STR("flux-system"), at);
+	rn_set(r, spec, "path", STR(path), at);
+	kv_node *prune = rn_new_map(r, at);
+	prune->type = KV_BOOL;
+	prune->u.b = true;
+	rn_set(r, spec, "prune", prune, at);
+	rn_set(r, spec, "sourceRef", ref, at);
+	rn_set(r, doc, "spec", spec, at);
+#undef STR
+	free(path);
+	return doc;
+}
+
+static void implied_roots(kv_render *r, un_scan *s, un_docs *out)
+{
+	static const char marker[] = "flux-system/gotk-components.yaml";
+	for (size_t i = 0; i < s->nfiles; i++) {
+		const char *f = s->files[i];
+		size_t n = strlen(f), m = sizeof marker - 1;
+		if (!s->srcs[i] || n < m || strcmp(f + n - m, marker) != 0 || (n > m && f[n - m - 1] != '/'))
+			continue;
+		size_t dirlen = n - (sizeof "gotk-components.yaml" - 1); /* ".../flux-system/" */
+		bool has = false;
+		for (size_t k = 0; k < s->flux.n && !has; k++) {
+			const char *p = kv_render_file_path(r, s->flux.items[k].src);
+			has = p && strncmp(p, f, dirlen) == 0;
+		}
+		if (has)
+			continue;
+		char *folder = kv_xstrndup(f, n > m ? n - m - 1 : 0);
+		KV_GROW(out->items, out->cap, out->n + 1);
+		out->items[out->n++] = (un_doc){bootstrap_doc(r, folder, s->srcs[i]), s->srcs[i]};
+		free(folder);
+	}
+}
+
 /* Units are trees: Kustomizations in the repository that no other one applies are the roots
  * (Flux's bootstrap applies them); every Kustomization a unit renders is a unit in turn, as
  * rendered (its namespace, patches, path as its parent made them). */
 void un_flux_units(kv_render *r, un_scan *s)
 {
-	seed *seeds = kv_xcalloc(s->flux.n ? s->flux.n : 1, sizeof *seeds);
+	un_docs boot = {0};
+	implied_roots(r, s, &boot);
+	seed *seeds = kv_xcalloc(s->flux.n + boot.n + 1, sizeof *seeds);
 	size_t n = 0, first = s->out->n;
+	for (size_t i = 0; i < boot.n; i++) {
+		seeds[n].doc = &boot.items[i];
+		build_seed(r, s, &seeds[n++]);
+	}
 	for (size_t i = 0; i < s->flux.n; i++) {
 		if (!kv_map_get(kv_map_get(s->flux.items[i].doc, "spec"), "sourceRef"))
 			continue; /* a patch or a fragment, not an object Flux is given */
@@ -444,6 +504,7 @@ void un_flux_units(kv_render *r, un_scan *s)
 	for (size_t i = 0; i < n; i++)
 		free(seeds[i].applied);
 	free(seeds);
+	free(boot.items);
 }
 
 /* ---- after the build: postBuild substitution, commonMetadata ---- */

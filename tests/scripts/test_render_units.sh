@@ -83,8 +83,10 @@ if [ -d "$CORPUS/flux2-kustomize-helm-example" ] && [ -d "$CORPUS/argocd-example
 		"flux-system/infra-configs (flux, path infrastructure/configs" "flux-system/apps (flux, path apps/staging"; do
 		expect_out "# unit $u" "flux2-kustomize-helm-example: $u"
 	done
+	expect_out "# unit flux-system/flux-system (flux, path clusters/production, defined at clusters/production/flux-system/gotk-components.yaml:1)" \
+		"flux2-kustomize-helm-example: the bootstrap Kustomization"
 	n=$(printf '%s\n' "$OUT" | grep -c '^# unit .*objects')
-	[ "$n" = 6 ] && ok || bad "flux2-kustomize-helm-example: $n rendered units, want 6"
+	[ "$n" = 8 ] && ok || bad "flux2-kustomize-helm-example: $n rendered units, want 8"
 	expect_out "kind: HelmRelease" "flux2-kustomize-helm-example: rendered objects"
 
 	run "$KVET" render "$CORPUS/argocd-example-apps"
