@@ -117,8 +117,14 @@ static bool namespace_one(kv_render *r, rn_acc *a, rn_res *res, const kv_node *n
 	bool ok = true;
 	if (!rn_cluster_scoped_gvk(group, version, kind)) {
 		kv_node *meta = rn_path_map(r, res->obj, "metadata", true, ns);
-		if (meta)
+		const kv_node *old = kv_map_get(meta, "namespace");
+		if (old && (old->type == KV_MAP || old->type == KV_LIST)) {
+			rn_problem(r, 0, old, KV_RULE_RENDER_CONFLICT, NULL, "metadata.namespace is %s, where a string is expected",
+				   kv_type_phrase((kv_type)old->type));
+			ok = false;
+		} else if (meta) {
 			rn_set(r, meta, "namespace", rn_new_string(r, ns->u.s, ns->len, ns), ns);
+		}
 	}
 	if (is_binding(kind))
 		ok &= bind_subjects(r, res->obj, ns);
