@@ -205,6 +205,30 @@ static char *artifact_path(un_scan *s, const char *ns, const char *name, const c
 	return NULL;
 }
 
+/* path joined inside the source's root as Flux joins it (securejoin): "/" and ".." never
+ * climb above the root, they stop at it. Heap. */
+static char *inside_root(const char *path)
+{
+	kv_buf b = KV_BUF_INIT;
+	const char *p = path;
+	while (*p) {
+		while (*p == '/')
+			p++;
+		const char *end = strchr(p, '/');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+		if (n == 2 && p[0] == '.' && p[1] == '.') {
+			char *slash = b.len ? strrchr(b.data, '/') : NULL;
+			kv_buf_truncate(&b, slash ? (size_t)(slash - b.data) : 0);
+		} else if (n && !(n == 1 && p[0] == '.')) {
+			if (b.len)
+				kv_buf_putc(&b, '/');
+			kv_buf_add(&b, p, n);
+		}
+		p += n;
+	}
+	return kv_buf_detach(&b);
+}
+
 /* The folder a Kustomization renders, relative to the repository root (heap), or NULL when
  * its source is not this repository (said) or its path leads out of it. */
 static char *unit_folder(kv_render *r, un_scan *s, const un_doc *ks, const char *ns)
@@ -220,14 +244,7 @@ static char *unit_folder(kv_render *r, un_scan *s, const un_doc *ks, const char 
 			   "a Flux Kustomization needs spec.sourceRef with kind and name");
 		return NULL;
 	}
-	const char *p = kv_str(pathn) ? kv_str(pathn) : "";
-	while (*p == '/')
-		p++; /* Flux joins the path inside the source's root */
-	char *rel = kv_path_normalize(p);
-	if (!rel) {
-		rn_problem(r, ks->src, pathn, KV_RULE_RENDER_PATH, NULL, "%s leads out of the source", kv_str(pathn));
-		return NULL;
-	}
+	char *rel = inside_root(kv_str(pathn) ? kv_str(pathn) : "");
 	const kv_node *url = NULL;
 	char *folder = NULL;
 	if (strcmp(kind, "GitRepository") == 0 && this_repo(s, sns, name, &url))
