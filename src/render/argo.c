@@ -388,8 +388,11 @@ static void app_unit(kv_render *r, un_scan *s, const kv_node *app)
 {
 	const kv_node *spec = kv_map_get(app, "spec");
 	const char *name = kv_str(kv_map_get(kv_map_get(app, "metadata"), "name"));
-	if (!name)
+	if (!name) {
+		rn_problem(r, app->src, kv_map_get(app, "metadata") ? kv_map_get(app, "metadata") : app,
+			   KV_RULE_RENDER_KUSTOMIZATION, NULL, "an Application needs metadata.name");
 		name = "?";
+	}
 	const kv_node *src = kv_map_get(spec, "source"), *srcs = kv_map_get(spec, "sources");
 	if (srcs && srcs->type == KV_LIST && srcs->len) {
 		for (uint32_t i = 0; i < srcs->len; i++) {

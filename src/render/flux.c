@@ -244,6 +244,11 @@ static char *unit_folder(kv_render *r, un_scan *s, const un_doc *ks, const char 
 			   "a Flux Kustomization needs spec.sourceRef with kind and name");
 		return NULL;
 	}
+	if (pathn && pathn->type != KV_NULL && !kv_str(pathn)) {
+		rn_problem(r, ks->src, pathn, KV_RULE_RENDER_KUSTOMIZATION, NULL, "spec.path must be a string, not %s",
+			   kv_type_phrase((kv_type)pathn->type));
+		return NULL;
+	}
 	char *rel = inside_root(kv_str(pathn) ? kv_str(pathn) : "");
 	const kv_node *url = NULL;
 	char *folder = NULL;
@@ -323,6 +328,9 @@ static void flux_unit(kv_render *r, un_scan *s, const kv_node *doc, const char *
 	kv_unit *u = un_add(r, s, KV_UNIT_FLUX, full, folder ? folder : written ? written : "");
 	free(full);
 	u->def = doc;
+	if (!name)
+		rn_problem(r, doc->src, kv_map_get(doc, "metadata") ? kv_map_get(doc, "metadata") : doc,
+			   KV_RULE_RENDER_KUSTOMIZATION, NULL, "a Flux Kustomization needs metadata.name");
 	if (!spec || spec->type != KV_MAP) {
 		rn_problem(r, doc->src, doc, KV_RULE_RENDER_KUSTOMIZATION, NULL, "a Flux Kustomization needs a spec map");
 		return;
