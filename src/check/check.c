@@ -6,8 +6,11 @@
  *      patch files, and their other documents are kept (copied) for phase B;
  *   B. with the repository's CRDs added to the schema set, every other file is parsed and
  *      checked, and the documents kept in phase A are checked.
- * Each file is parsed exactly once. Results are stored per file and sorted at the end, so the
- * output never depends on the thread count. */
+ * Meanwhile the reconciler units are rendered (render.c); an object a complete unit renders is
+ * validated in its rendered form after phase B (findings routed to the files its nodes come
+ * from), so in phase B its file only records its identity. Each file is parsed exactly once by
+ * the check. Results are stored per file and sorted at the end, so the output never depends on
+ * the thread count. */
 #include "kvet/check.h"
 
 #include "render.h"
