@@ -348,10 +348,36 @@ static void zero_file_flags(kv_render *r)
 	r->capfiles = need;
 }
 
+/* One problem once: units that build the same folder (two clusters sharing a base) meet the
+ * same problem at the same place. */
+static void dedupe_problems(kv_render *r, size_t from)
+{
+	kv_map *seen = kv_map_new();
+	kv_buf key = KV_BUF_INIT;
+	size_t kept = from;
+	for (size_t i = from; i < r->nproblems; i++) {
+		kv_render_problem *p = &r->problems[i];
+		kv_buf_truncate(&key, 0);
+		kv_buf_printf(&key, "%s:%u:%u:%d:%s", p->path, p->line, p->col, (int)p->rule, p->message);
+		bool added;
+		kv_map_slot(seen, key.data, key.len, &added);
+		if (!added) {
+			free(p->message);
+			free(p->hint);
+			continue;
+		}
+		r->problems[kept++] = *p;
+	}
+	r->nproblems = kept;
+	kv_buf_free(&key);
+	kv_map_free(seen);
+}
+
 int kv_render_units(kv_render *r, kv_units *out)
 {
 	memset(out, 0, sizeof *out);
 	zero_file_flags(r);
+	size_t first_problem = r->nproblems;
 	if (rn_fs_kind(r, "") != RN_DIR) {
 		rn_problem_path(r, "", KV_RULE_RENDER_MISSING, NULL, "the repository cannot be read");
 		return -1;
@@ -369,6 +395,7 @@ int kv_render_units(kv_render *r, kv_units *out)
 		plain_unit(r, &s);
 		chart_problems(r, &s); /* a reconciler's unit says it of the charts it names */
 	}
+	dedupe_problems(r, first_problem);
 	scan_free(&s);
 	return 0;
 }
