@@ -40,11 +40,12 @@ static void print_help(FILE *to)
 	kv_buf_puts(&b, "usage: kvet render [PATH] [--rev REV] [--unit NAME] [--format yaml|json]\n"
 			"       kvet render --kustomize DIR [--root DIR] [--format yaml|json]\n"
 			"\n"
-			"Prints what the reconcilers of the repository at PATH (default: the current\n"
-			"folder) would apply, unit by unit: each Flux Kustomization and Argo CD Application\n"
-			"found in it; with neither, each top-level kustomization folder and one \"plain\"\n"
-			"unit of the manifests no kustomization applies. Each unit starts with a \"# unit\"\n"
-			"comment line, then its objects as kustomize prints them (JSON: an array of\n"
+			"Prints what the reconcilers of the repository at PATH (default: the git work\n"
+			"tree holding the current folder, else the current folder) would apply, unit by\n"
+			"unit: each Flux Kustomization and Argo CD Application found in it; with neither,\n"
+			"each top-level kustomization folder and one \"plain\" unit of the manifests no\n"
+			"kustomization applies. Each unit starts with a \"# unit\" comment line, then its\n"
+			"objects as kustomize prints them (JSON: an array of\n"
 			"{unit, kind, path, objects}).\n"
 			"\n"
 			"--kustomize DIR prints the objects one kustomization folder builds, as\n"
@@ -236,7 +237,7 @@ static void emit_units(kv_buf *out, const kv_render *r, const kv_units *us, char
 }
 
 /* The units of the repository at path (its work tree, or revision rev). */
-static int render_units(const char *path, const char *rev, char *const *names, size_t nnames, bool json)
+static int render_units(const char *path, bool given, const char *rev, char *const *names, size_t nnames, bool json)
 {
 	kv_source *src = NULL;
 	char real[PATH_MAX];
@@ -256,6 +257,11 @@ static int render_units(const char *path, const char *rev, char *const *names, s
 	} else {
 		o.root = real;
 	}
+	/* Without PATH, the git work tree holding the current folder: reconcilers name paths from
+	 * the repository's root. */
+	char *top = !rev && !given ? git_top(real) : NULL;
+	if (top)
+		o.root = top;
 	kv_render *r = kv_render_new(&o);
 	kv_units us;
 	int rc = kv_render_units(r, &us);
@@ -282,6 +288,7 @@ static int render_units(const char *path, const char *rev, char *const *names, s
 	}
 	kv_render_free(r);
 	kv_source_free(src);
+	free(top);
 	return code;
 }
 
@@ -332,7 +339,7 @@ int kv_cmd_render(int argc, char **argv)
 	else if (kdir)
 		code = render_kustomize(kdir, root, strcmp(format, "json") == 0);
 	else
-		code = render_units(p.npos ? p.pos[0] : ".", rev, units, nunits, strcmp(format, "json") == 0);
+		code = render_units(p.npos ? p.pos[0] : ".", p.npos > 0, rev, units, nunits, strcmp(format, "json") == 0);
 	free(p.pos);
 	free(units);
 	return code;
