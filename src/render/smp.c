@@ -13,8 +13,10 @@
  *   object's place, and a patch item whose first key matches an item with other keys
  *   present is lost;
  * - items without any key: an object's leaves only its last keyless item; a patch's leaves
- *   only the patch's keyed items; without the object's list, a repeated key keeps the last
- *   item as written at the place of the first;
+ *   only the patch's keyed items; a repeated key keeps its last item, as written, at the
+ *   place of the first (the object's repeats over what the patch merged);
+ * - kustomize walks the whole object, so the merge lists the patch does not touch are
+ *   tidied the same way (normalize);
  * - a list of scalars with strategy merge (finalizers) is the patch's values then the
  *   object's others, without repeats;
  * - every other list (and every list of a custom resource, or of a kind newer than
@@ -131,6 +133,7 @@ typedef struct {
 } smp;
 
 static kv_node *merge(smp *m, kv_node *dest, const kv_node *patch, sch s);
+static kv_node *normalize(smp *m, kv_node *n, sch s);
 
 static void fail(smp *m, const kv_node *at, const char *hint, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
@@ -217,11 +220,15 @@ static kv_node *merge_map(smp *m, kv_node *dest, const kv_node *patch, sch s)
 		}
 	}
 	bool removed = false;
+	uint32_t nd = n;
+	bool *touched = kv_xcalloc(nd ? nd : 1, sizeof *touched);
 	for (uint32_t i = 0; i < patch->len && !m->failed; i++) {
 		const kv_pair *p = &patch->u.pairs[i];
 		if (kv_str_eq(p->key, "$patch"))
 			continue;
 		long at = find_key(pairs, n, idx, p->key);
+		if (at >= 0 && (uint32_t)at < nd)
+			touched[at] = true;
 		kv_node *v = merge(m, at >= 0 ? pairs[at].value : NULL, p->value, child_of(s, p->key->u.s, p->key->len));
 		if (at >= 0) {
 			pairs[at].value = v;
@@ -235,6 +242,11 @@ static kv_node *merge_map(smp *m, kv_node *dest, const kv_node *patch, sch s)
 		}
 	}
 	kv_map_free(idx);
+	/* kustomize walks the object's other fields too, which tidies their merge lists */
+	for (uint32_t i = 0; i < nd && !m->failed; i++)
+		if (!touched[i] && pairs[i].value)
+			pairs[i].value = normalize(m, pairs[i].value, child_of(s, pairs[i].key->u.s, pairs[i].key->len));
+	free(touched);
 	if (removed) {
 		uint32_t kept = 0;
 		for (uint32_t i = 0; i < n; i++)
@@ -466,9 +478,16 @@ static void merge_items(smp *m, const kv_node *dest, const kv_node *patch, uint3
 	enum { KEEP, USED, GONE, REPLACED };
 	uint8_t *state = kv_xcalloc(nd ? nd : 1, 1);
 	kv_node **repl = kv_xcalloc(nd ? nd : 1, sizeof *repl);
-	kv_map *seen = kv_map_new(), *last = NULL;
+	kv_map *seen = kv_map_new(), *last = NULL, *dlast = kv_map_new(), *dseen = kv_map_new();
 	kv_buf id = KV_BUF_INIT, pid = KV_BUF_INIT;
 	sch item = {lf->type, false, NULL};
+	/* An object's repeated key: kustomize puts its last item back, as written, at the place
+	 * of the first (over what the patch merged into the first). */
+	for (uint32_t i = 0; i < nd; i++)
+		if (dest->u.items[i]->type == KV_MAP) {
+			item_id(dest->u.items[i], &k, 0, &id);
+			*kv_map_slot(dlast, id.data, id.len, NULL) = i + 1;
+		}
 	if (!dest) {
 		/* the patch merged with itself: of items with one key, the first is merged (and may
 		 * delete them all), then the last is put back, as written, at its place */
@@ -509,6 +528,13 @@ static void merge_items(smp *m, const kv_node *dest, const kv_node *patch, uint3
 		kv_node *v = merge(m, at >= 0 ? dest->u.items[at] : NULL, p, item);
 		if (v && raw_last)
 			v = rn_copy(m->r, raw_last); /* kustomize puts the last item back as written */
+		if (at >= 0) {
+			item_id(dest->u.items[at], &k, 0, &pid);
+			kv_map_slot(dseen, pid.data, pid.len, NULL);
+			uint64_t dl = *kv_map_find(dlast, pid.data, pid.len);
+			if (v && dl != (uint64_t)at + 1)
+				v = dest->u.items[dl - 1];
+		}
 		bool keep = v && !empty_map(v);
 		if (at >= 0 && k.n > 1 && bits(mask) > 1) {
 			state[at] = keep ? REPLACED : GONE;
@@ -520,15 +546,34 @@ static void merge_items(smp *m, const kv_node *dest, const kv_node *patch, uint3
 		if (keep)
 			push(m, out, v, cap);
 	}
-	for (uint32_t i = 0; i < nd; i++)
-		if ((state[i] == KEEP && !patch_keyless) || state[i] == REPLACED)
-			push(m, out, state[i] == REPLACED ? repl[i] : dest->u.items[i], cap);
+	for (uint32_t i = 0; i < nd && !m->failed; i++) {
+		kv_node *it = dest->u.items[i];
+		if (state[i] == REPLACED) {
+			push(m, out, repl[i], cap);
+			continue;
+		}
+		if (state[i] != KEEP || patch_keyless)
+			continue;
+		if (it->type != KV_MAP) {
+			push(m, out, it, cap);
+			continue;
+		}
+		item_id(it, &k, 0, &id);
+		bool added = false;
+		kv_map_slot(dseen, id.data, id.len, &added);
+		if (!added)
+			continue;
+		uint64_t dl = *kv_map_find(dlast, id.data, id.len);
+		push(m, out, dl != (uint64_t)i + 1 ? dest->u.items[dl - 1] : normalize(m, it, item), cap);
+	}
 	for (int i = 0; i < (1 << MAX_KEYS); i++)
 		kv_map_free(ix.by_mask[i]);
 	kv_buf_free(&id);
 	kv_buf_free(&pid);
 	kv_map_free(seen);
 	kv_map_free(last);
+	kv_map_free(dlast);
+	kv_map_free(dseen);
 	free(state);
 	free(repl);
 }
@@ -584,6 +629,33 @@ static kv_node *merge(smp *m, kv_node *dest, const kv_node *patch, sch s)
 		v = rn_copy(m->r, patch);
 	m->depth--;
 	return v;
+}
+
+/* What kustomize's walk does to a value the patch does not touch: its merge lists are
+ * merged with nothing (repeated keys and keyless items then behave as in merge_items),
+ * the rest is kept. */
+static kv_node *normalize(smp *m, kv_node *n, sch s)
+{
+	if (m->failed || !n)
+		return n;
+	if (++m->depth > MAX_DEPTH) {
+		m->depth--;
+		fail(m, n, NULL, "the object nests deeper than %d levels", MAX_DEPTH);
+		return n;
+	}
+	if (n->type == KV_MAP) {
+		if (s.type < 0 && !s.mapof && !s.list)
+			s.type = type_of_object(n);
+		for (uint32_t i = 0; i < n->len; i++)
+			n->u.pairs[i].value = normalize(m, n->u.pairs[i].value,
+							child_of(s, n->u.pairs[i].key->u.s, n->u.pairs[i].key->len));
+	} else if (n->type == KV_LIST && s.list && s.list->merge) {
+		static const kv_node nothing = {.type = KV_LIST};
+		kv_node *v = merge_list(m, n, &nothing, s);
+		n = v ? v : n;
+	}
+	m->depth--;
+	return n;
 }
 
 int rn_smp_apply(kv_render *r, kv_node **obj, const kv_node *patch)

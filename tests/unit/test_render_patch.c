@@ -139,6 +139,26 @@ static void test_scalar_set_and_custom_resources(void)
 	kv_render_free(r);
 }
 
+/* kustomize walks the whole object: a merge list the patch does not touch is merged with
+ * nothing, which collapses a repeated key to its last item at the place of the first. */
+static void test_untouched_lists_are_tidied_as_kustomize_does(void)
+{
+	kv_render *r = new_render();
+	int rc;
+	kv_node *o = smp(r,
+			 "apiVersion: v1\nkind: Pod\nmetadata: {name: p, finalizers: [f, g, f]}\nspec:\n  containers:\n"
+			 "  - {name: a, image: one}\n  - {name: b, image: b}\n  - {name: a, image: two}\n"
+			 "  tolerations: [{key: k}, {key: k}]\n",
+			 "spec:\n  hostname: h\n", &rc);
+	CHECK_INT(rc, 0);
+	CHECK_INT(len_at(o, "spec.containers"), 2);
+	CHECK_STR(str_at(o, "spec.containers.0.image"), "two");
+	CHECK_STR(str_at(o, "spec.containers.1.name"), "b");
+	CHECK_INT(len_at(o, "metadata.finalizers"), 2);
+	CHECK_INT(len_at(o, "spec.tolerations"), 2); /* no merge key: left alone */
+	kv_render_free(r);
+}
+
 static void test_directives(void)
 {
 	kv_render *r = new_render();
@@ -436,6 +456,7 @@ int main(void)
 		TEST(test_maps_merge_nulls_delete),
 		TEST(test_containers_by_name_patch_first),
 		TEST(test_scalar_set_and_custom_resources),
+		TEST(test_untouched_lists_are_tidied_as_kustomize_does),
 		TEST(test_directives),
 		TEST(test_shape_mismatch_is_refused_at_the_patch),
 		TEST(test_patched_values_keep_the_patch_position),
