@@ -149,7 +149,7 @@ static void test_argo(void)
 {
 	fx f;
 	load(&f, "fixtures/units/argo");
-	CHECK_INT(f.us.n, 8);
+	CHECK_INT(f.us.n, 9);
 	const kv_unit *gb = unit(&f, "guestbook");
 	CHECK(gb && gb->kind == KV_UNIT_ARGO && gb->rendered && gb->prune);
 	CHECK_STR(gb ? gb->namespace : NULL, "guestbook");
@@ -171,6 +171,11 @@ static void test_argo(void)
 	const kv_unit *prod = unit(&f, "env-prod");
 	CHECK_STR(prod ? prod->namespace : NULL, "prod");
 	CHECK_INT(problems(&f, KV_RULE_RENDER_UNSUPPORTED, "apps/envs.yaml", 36), 1); /* clusters generator */
+	/* sources: the values-only source is no unit; recurse with {a,b} include and an exclude */
+	const kv_unit *picked = unit(&f, "picked/sources[1]");
+	CHECK(!unit(&f, "picked/sources[0]"));
+	CHECK_INT(picked ? picked->result.n : 0, 3);
+	CHECK(object(picked, "ConfigMap", "not-recursed") && !object(picked, "Pod", "smoke"));
 	kv_render_free(f.r);
 }
 
