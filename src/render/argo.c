@@ -635,6 +635,9 @@ static void appset(kv_render *r, un_scan *s, const kv_node *set)
 {
 	const kv_node *gens = kv_map_get(kv_map_get(set, "spec"), "generators");
 	size_t made = 0;
+	if (!gens || gens->type != KV_LIST)
+		rn_problem(r, set->src, gens ? gens : set, KV_RULE_RENDER_KUSTOMIZATION, NULL,
+			   "an ApplicationSet needs spec.generators, a list");
 	for (uint32_t i = 0; gens && gens->type == KV_LIST && i < gens->len; i++) {
 		const kv_node *g = gens->u.items[i];
 		if (kv_map_get(g, "list"))

@@ -299,6 +299,8 @@ static kv_node *flux_overlay(kv_render *r, const un_doc *ks, const kv_node *spec
 static void depends(kv_render *r, kv_unit *u, const kv_node *spec, const char *ns)
 {
 	const kv_node *deps = kv_map_get(spec, "dependsOn");
+	if (deps && deps->type != KV_LIST && deps->type != KV_NULL)
+		rn_problem(r, deps->src, deps, KV_RULE_RENDER_KUSTOMIZATION, NULL, "dependsOn must be a list of {name, namespace}");
 	if (!deps || deps->type != KV_LIST || deps->len == 0)
 		return;
 	u->depends_on = kv_arena_alloc(r->arena, sizeof *u->depends_on * deps->len);
@@ -477,7 +479,8 @@ void un_flux_units(kv_render *r, un_scan *s)
 		build_seed(r, s, &seeds[n++]);
 	}
 	for (size_t i = 0; i < s->flux.n; i++) {
-		if (!kv_map_get(kv_map_get(s->flux.items[i].doc, "spec"), "sourceRef"))
+		const kv_node *spec = kv_map_get(s->flux.items[i].doc, "spec");
+		if (spec && spec->type == KV_MAP && !kv_map_get(spec, "sourceRef"))
 			continue; /* a patch or a fragment, not an object Flux is given */
 		seeds[n].doc = &s->flux.items[i];
 		build_seed(r, s, &seeds[n++]);
