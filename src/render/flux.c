@@ -317,8 +317,10 @@ static void depends(kv_render *r, kv_unit *u, const kv_node *spec, const char *n
 	}
 }
 
-/* Renders Kustomization doc (from the scan or rendered by another unit) as a unit; ns is its
- * namespace. */
+static void flux_post(kv_render *r, un_scan *s, kv_unit *u);
+
+/* Renders Kustomization doc (from the scan or rendered by another unit) as a unit, then
+ * substitutes and labels its objects as Flux does; ns is its namespace. */
 static void flux_unit(kv_render *r, un_scan *s, const kv_node *doc, const char *ns)
 {
 	const un_doc ks = {(kv_node *)doc, doc->src};
@@ -354,6 +356,8 @@ static void flux_unit(kv_render *r, un_scan *s, const kv_node *doc, const char *
 	kv_build_opts bo = {.overlay = flux_overlay(r, &ks, spec), .generate = true};
 	u->rendered = kv_kustomize_build_ex(r, folder, &bo, &u->result) == 0;
 	free(folder);
+	if (u->rendered)
+		flux_post(r, s, u);
 }
 
 static bool is_flux_ks(const kv_node *o)
@@ -872,17 +876,14 @@ static void common_metadata(kv_render *r, kv_unit *u, const kv_node *cm)
 	}
 }
 
-void un_flux_post(kv_render *r, un_scan *s)
+/* What kustomize-controller does to the objects of a build before it applies them (and
+ * before the Kustomizations among them are reconciled in turn). */
+static void flux_post(kv_render *r, un_scan *s, kv_unit *u)
 {
-	for (size_t i = 0; i < s->out->n; i++) {
-		kv_unit *u = &s->out->items[i];
-		if (u->kind != KV_UNIT_FLUX || !u->rendered)
-			continue;
-		const kv_node *spec = kv_map_get(u->def, "spec");
-		const kv_node *pb = kv_map_get(spec, "postBuild"), *cm = kv_map_get(spec, "commonMetadata");
-		if (pb && pb->type == KV_MAP)
-			substitute(r, s, u, pb);
-		if (cm && cm->type == KV_MAP)
-			common_metadata(r, u, cm);
-	}
+	const kv_node *spec = kv_map_get(u->def, "spec");
+	const kv_node *pb = kv_map_get(spec, "postBuild"), *cm = kv_map_get(spec, "commonMetadata");
+	if (pb && pb->type == KV_MAP)
+		substitute(r, s, u, pb);
+	if (cm && cm->type == KV_MAP)
+		common_metadata(r, u, cm);
 }

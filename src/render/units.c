@@ -389,7 +389,6 @@ int kv_render_units(kv_render *r, kv_units *out)
 	if (s.flux.n || s.apps.n || s.appsets.n) {
 		un_flux_units(r, &s);
 		un_argo_units(r, &s);
-		un_flux_post(r, &s);
 	} else {
 		kustomize_units(r, &s);
 		plain_unit(r, &s);

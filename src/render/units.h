@@ -48,10 +48,9 @@ bool un_has_kust(kv_render *r, const char *dir);
 /* A string made in the render's arena. */
 const char *un_str(kv_render *r, const char *s);
 
-/* flux.c: one unit per Flux Kustomization of the scan. */
+/* flux.c: one unit per Flux Kustomization of the scan, and per Kustomization a unit renders;
+ * each built, substituted (postBuild) and labelled (commonMetadata). */
 void un_flux_units(kv_render *r, un_scan *s);
-/* After every unit is built: postBuild substitutions and commonMetadata. */
-void un_flux_post(kv_render *r, un_scan *s);
 
 /* argo.c: one unit per Argo CD Application (and per Application an ApplicationSet makes). */
 void un_argo_units(kv_render *r, un_scan *s);

@@ -119,10 +119,15 @@ static void test_flux(void)
 	CHECK_INT(infra ? infra->result.n : 0, 3);
 	CHECK(object(infra, "Namespace", "web") && object(infra, "ResourceQuota", "web") && object(infra, "LimitRange", "web"));
 	CHECK(!object(infra, "ConfigMap", "unlisted") && !object(infra, "ConfigMap", "not-applied"));
+	/* the parent (flux-system) substituted ${CLUSTER} in infra's commonMetadata before infra was built */
+	const kv_node *cl = at(object(infra, "LimitRange", "web"), (const char *[]){"metadata", "annotations", "cluster", NULL});
+	CHECK_STR(kv_str(cl), "prod");
+	CHECK_STR(file_of(&f, cl), "clusters/prod/infra.yaml");
+	CHECK_INT(cl ? cl->line : 0, 12);
 
 	const kv_unit *shared = unit(&f, "flux-system/shared");
 	CHECK(shared && !shared->rendered);
-	CHECK_INT(problems(&f, KV_RULE_RENDER_EXTERNAL, "clusters/prod/infra.yaml", 33), 1);
+	CHECK_INT(problems(&f, KV_RULE_RENDER_EXTERNAL, "clusters/prod/infra.yaml", 36), 1);
 	kv_render_free(f.r);
 }
 
