@@ -439,8 +439,8 @@ static const char *param_get(const params *p, const char *k, size_t n)
 	return NULL;
 }
 
-/* Replaces {{ key }} (fasttemplate) or {{ .key }} (goTemplate, plain field paths only) in a
- * string; unknown keys stay as written, as Argo CD leaves them. */
+/* Replaces {{ key }} (fasttemplate) or {{ .key }} and {{ index .path.segments N }}
+ * (goTemplate; nothing else of Go templates) in a string; unknown keys stay as written. */
 static kv_node *subst_str(kv_render *r, kv_node *n, const params *p, bool go, bool *unsupported)
 {
 	if (!strstr(n->u.s, "{{"))
@@ -460,7 +460,13 @@ static kv_node *subst_str(kv_render *r, kv_node *n, const params *p, bool go, bo
 		while (ke > k && (ke[-1] == ' ' || ke[-1] == '-'))
 			ke--;
 		const char *v = NULL;
-		if (go && k < ke && *k == '.')
+		static const char seg[] = "index .path.segments ";
+		if (go && (size_t)(ke - k) > sizeof seg - 1 && memcmp(k, seg, sizeof seg - 1) == 0) {
+			char key[32];
+			int len = snprintf(key, sizeof key, "path[%.*s]", (int)(ke - k - (sizeof seg - 1)), k + sizeof seg - 1);
+			if (len > 0 && (size_t)len < sizeof key)
+				v = param_get(p, key, (size_t)len);
+		} else if (go && k < ke && *k == '.')
 			v = param_get(p, k + 1, (size_t)(ke - k - 1));
 		else if (!go)
 			v = param_get(p, k, (size_t)(ke - k));

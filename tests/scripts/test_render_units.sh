@@ -60,6 +60,8 @@ expect_out "# unit remote (argo, path deploy/prod, defined at apps/helm.yaml:15)
 expect_out "# unit env-prod (argo, path envs/prod, defined at apps/envs.yaml:14): 1 object" "appset: git directories"
 expect_out "# unit listed-dev (argo, path envs/dev, defined at apps/envs.yaml:38): 1 object" "appset: list"
 expect_out "apps/envs.yaml:36:7: warning: clusters generator needs a cluster" "appset: other generators said"
+expect_out "# unit go-prod-envs (argo, path envs/prod, defined at apps/envs.yaml:65): 1 object" "appset: goTemplate"
+expect_no_out "# unit go-dev-envs" "appset: an excluded directory"
 expect_out "# unit picked/sources[1] (argo, path guestbook, defined at apps/picked.yaml:1): 3 objects" "argo: sources, recurse, include"
 
 # --rev renders the committed tree, not the work tree.

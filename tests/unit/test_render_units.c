@@ -154,7 +154,7 @@ static void test_argo(void)
 {
 	fx f;
 	load(&f, "fixtures/units/argo");
-	CHECK_INT(f.us.n, 9);
+	CHECK_INT(f.us.n, 10);
 	const kv_unit *gb = unit(&f, "guestbook");
 	CHECK(gb && gb->kind == KV_UNIT_ARGO && gb->rendered && gb->prune);
 	CHECK_STR(gb ? gb->namespace : NULL, "guestbook");
@@ -181,6 +181,10 @@ static void test_argo(void)
 	CHECK(!unit(&f, "picked/sources[0]"));
 	CHECK_INT(picked ? picked->result.n : 0, 3);
 	CHECK(object(picked, "ConfigMap", "not-recursed") && !object(picked, "Pod", "smoke"));
+	/* goTemplate: {{ .path.basename }}, {{ index .path.segments 0 }}; an exclude entry */
+	const kv_unit *go = unit(&f, "go-prod-envs");
+	CHECK(go && go->rendered && strcmp(go->path, "envs/prod") == 0);
+	CHECK(!unit(&f, "go-dev-envs"));
 	kv_render_free(f.r);
 }
 
