@@ -43,7 +43,7 @@ kv_unit *un_add(kv_render *r, un_scan *s, kv_unit_kind kind, const char *name, c
 
 /* Removes problems [from, to) (reported by a build whose result is thrown away). */
 void un_drop_problems(kv_render *r, size_t from, size_t to);
-/* True when a file or folder of that name exists in folder dir. */
+/* True when folder dir holds a kustomization file (any of kustomize's three names). */
 bool un_has_kust(kv_render *r, const char *dir);
 /* A string made in the render's arena. */
 const char *un_str(kv_render *r, const char *s);
@@ -55,9 +55,9 @@ void un_flux_units(kv_render *r, un_scan *s);
 /* argo.c: one unit per Argo CD Application (and per Application an ApplicationSet makes). */
 void un_argo_units(kv_render *r, un_scan *s);
 
-/* envsubst.c: Flux's envsubst on text. Variables are looked up in vars (a map of strings
- * whose values are kv_node strings), NULL for none. Returns 0 with the result in out, or
- * -1 with a message in err (a bad substitution). */
+/* envsubst.c: Flux's envsubst on text. fn(ctx, name, len) gives a variable's value (borrowed),
+ * or NULL when it is undefined (then it is ""). Appends the result to out and returns 0, or
+ * returns -1 with Flux's message in err ("missing closing brace", "bad substitution"...). */
 typedef const char *(*un_lookup)(void *ctx, const char *name, size_t len);
 int un_envsubst(const char *in, size_t len, un_lookup fn, void *ctx, kv_buf *out, kv_buf *err);
 /* True when name is a valid variable name for Flux: [_a-zA-Z][_a-zA-Z0-9]*. */
