@@ -72,13 +72,17 @@ typedef struct {
 	/* Kustomization fields set from outside the folder (Flux's targetNamespace, namePrefix,
 	 * patches, images, components...; Argo CD's source.kustomize), as a map whose nodes
 	 * belong to the file that set them, so findings point there. Merged into the folder's
-	 * kustomization: a list is appended to the folder's own, anything else replaces it.
+	 * kustomization: a list is appended to the folder's own (an `images` entry replaces the
+	 * folder's entry for the same name, as Flux does), anything else replaces it.
 	 * NULL for none. */
 	const kv_node *overlay;
 	/* A folder without a kustomization file is built as Flux builds it (rn_flux_generated):
 	 * every manifest below it, and sub-folders with their own kustomization as resources.
 	 * Without it, such a folder is a problem, as in `kustomize build`. */
 	bool generate;
+	/* Files may be read from anywhere in the repository, not only below the kustomization
+	 * that names them (Flux builds with kustomize's load restrictions off). */
+	bool unrestricted;
 } kv_build_opts;
 
 /* kv_kustomize_build with a reconciler's additions (bo may be NULL). */

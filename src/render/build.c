@@ -217,7 +217,7 @@ uint16_t rn_kust_file(kv_render *r, const rn_kust *k, const kv_node *at)
 	if (!path)
 		return 0;
 	uint16_t src = 0;
-	if (!inside(path, k->dir))
+	if (!inside(path, k->dir) && !(r->bo && r->bo->unrestricted))
 		rn_problem(r, k->src, at, KV_RULE_RENDER_PATH,
 			   "kustomize reads files only in or below the kustomization's folder; put the file there, or make its folder a base",
 			   "%s is outside %s", rel, *k->dir ? k->dir : "the repository root");
@@ -227,6 +227,24 @@ uint16_t rn_kust_file(kv_render *r, const rn_kust *k, const kv_node *at)
 		src = rn_fs_read(r, path, k->src, at);
 	free(path);
 	return src;
+}
+
+/* The folder's images with the reconciler's: an entry for a name the folder has replaces the
+ * folder's, others are appended. */
+static kv_node *merged_images(kv_render *r, const kv_node *mine, const kv_node *add)
+{
+	kv_node *l = rn_new_list(r, mine);
+	for (uint32_t i = 0; i < mine->len; i++) {
+		const char *name = kv_str(rn_get(mine->u.items[i], "name"));
+		bool replaced = false;
+		for (uint32_t j = 0; name && j < add->len && !replaced; j++)
+			replaced = kv_str_eq(rn_get(add->u.items[j], "name"), name);
+		if (!replaced)
+			rn_append(r, l, mine->u.items[i]);
+	}
+	for (uint32_t j = 0; j < add->len; j++)
+		rn_append(r, l, add->u.items[j]);
+	return l;
 }
 
 /* The top kustomization with a reconciler's additions (kv_build_opts.overlay): lists are
@@ -248,6 +266,8 @@ static kv_node *overlaid(kv_render *r, kv_node *root)
 				have = &m->u.pairs[j];
 		if (!have) {
 			m->u.pairs[m->len++] = *add;
+		} else if (have->value->type == KV_LIST && add->value->type == KV_LIST && kv_str_eq(add->key, "images")) {
+			have->value = merged_images(r, have->value, add->value);
 		} else if (have->value->type == KV_LIST && add->value->type == KV_LIST) {
 			kv_node *l = rn_new_list(r, have->value);
 			uint32_t n = have->value->len + add->value->len;

@@ -353,7 +353,7 @@ static void flux_unit(kv_render *r, un_scan *s, const kv_node *doc, const char *
 		free(folder);
 		return;
 	}
-	kv_build_opts bo = {.overlay = flux_overlay(r, &ks, spec), .generate = true};
+	kv_build_opts bo = {.overlay = flux_overlay(r, &ks, spec), .generate = true, .unrestricted = true};
 	u->rendered = kv_kustomize_build_ex(r, folder, &bo, &u->result) == 0;
 	free(folder);
 	if (u->rendered)

@@ -332,22 +332,6 @@ static void scan_free(un_scan *s)
 		free(all[i]->items);
 }
 
-/* rn_fs_read (fs.c) does not set rn_file.applied for a new file, and the array grows by
- * realloc: zeroed room for every file the render may read keeps the flag false until a build
- * sets it. (To be fixed in fs.c; harmless after.) */
-static void zero_file_flags(kv_render *r)
-{
-	size_t need = (size_t)r->o.max_files + 1;
-	if (r->capfiles >= need)
-		return;
-	rn_file *files = kv_xcalloc(need, sizeof *files);
-	if (r->nfiles)
-		memcpy(files, r->files, sizeof *files * r->nfiles);
-	free(r->files);
-	r->files = files;
-	r->capfiles = need;
-}
-
 /* One problem once: units that build the same folder (two clusters sharing a base) meet the
  * same problem at the same place. */
 static void dedupe_problems(kv_render *r, size_t from)
@@ -376,7 +360,6 @@ static void dedupe_problems(kv_render *r, size_t from)
 int kv_render_units(kv_render *r, kv_units *out)
 {
 	memset(out, 0, sizeof *out);
-	zero_file_flags(r);
 	size_t first_problem = r->nproblems;
 	if (rn_fs_kind(r, "") != RN_DIR) {
 		rn_problem_path(r, "", KV_RULE_RENDER_MISSING, NULL, "the repository cannot be read");

@@ -131,6 +131,24 @@ static void test_flux(void)
 	kv_render_free(f.r);
 }
 
+/* What Flux adds replaces the folder's own image entry for the same name, and Flux builds
+ * with kustomize's load restrictions off. */
+static void test_flux_overlay(void)
+{
+	fx f;
+	load(&f, "fixtures/units/flux-overlay");
+	const kv_unit *app = unit(&f, "flux-system/app");
+	CHECK(app && app->rendered);
+	const kv_node *dep = object(app, "Deployment", "web");
+	const kv_node *img = at(dep, (const char *[]){"spec", "template", "spec", "containers", "#0", "image", NULL});
+	CHECK_STR(kv_str(img), "nginx:1.27");
+	CHECK_STR(kv_str(at(dep, (const char *[]){"spec", "template", "spec", "initContainers", "#0", "image", NULL})),
+		  "busybox:1.36");
+	CHECK(object(app, "ConfigMap", "settings") != NULL);
+	CHECK_INT(kv_render_problem_count(f.r), 0);
+	kv_render_free(f.r);
+}
+
 static void test_flux_errors(void)
 {
 	fx f;
@@ -203,6 +221,7 @@ static void test_unreadable(void)
 static const th_test tests[] = {
 	TEST(test_fallback),
 	TEST(test_flux),
+	TEST(test_flux_overlay),
 	TEST(test_flux_errors),
 	TEST(test_argo),
 	TEST(test_unreadable),
