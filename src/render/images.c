@@ -226,7 +226,9 @@ static int update_image(kv_render *r, kv_node **slot, image_rule *ir, const char
 		return 0;
 	kv_buf out = KV_BUF_INIT;
 	rewrite(ir, v, &out);
-	rn_set_string(r, slot, out.data ? out.data : "", out.len, ir->cause);
+	/* an image the entry leaves as it was keeps its own position */
+	if (out.len != v->len || memcmp(kv_buf_cstr(&out), v->u.s, v->len) != 0)
+		rn_set_string(r, slot, kv_buf_cstr(&out), out.len, ir->cause);
 	kv_buf_free(&out);
 	return 0;
 }

@@ -186,6 +186,7 @@ static void test_prefix_suffix(void)
 	CHECK_STR(str_at(obj(&b, 2), "metadata.name"), "w.example.com");
 	CHECK_STR(str_at(obj(&b, 3), "metadata.name"), "v1.x");
 	CHECK_STR(str_at(obj(&b, 4), "metadata.name"), "p-mine-s");
+	CHECK_INT(at(obj(&b, 0), "metadata.name")->line, 2); /* the nameSuffix line, set last */
 	const rn_res *web = b.a.res.items[0];
 	CHECK_INT(web->nprev, 2);
 	CHECK_STR(web->prev[0].name, "web");
@@ -356,6 +357,7 @@ static void test_images_everywhere(void)
 	CHECK_STR(kv_str(img), "mirror/web:1");
 	CHECK_INT(img->line, 3); /* the newName line of the kustomization */
 	CHECK_STR(str_at(obj(&b, 0), "spec.image"), "web");
+	CHECK_INT(at(obj(&b, 0), "spec.image")->line, 10); /* untouched: still the object's line */
 	CHECK_STR(str_at(obj(&b, 1), "spec.containers.0.image"), "web");
 	close_bench(&b);
 }
