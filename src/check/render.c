@@ -6,6 +6,7 @@
 
 #include "kvet/alloc.h"
 #include "kvet/map.h"
+#include "kvet/sort.h"
 #include "kvet/strutil.h"
 
 #include <stdarg.h>
@@ -36,7 +37,9 @@ struct ck_render {
 	size_t nobjs, capobjs;
 	pthread_mutex_t mu;
 	kv_finding *items;
-	size_t n, cap;
+	uint64_t *keys;  /* by finding: its place in a stable order (object, creation) */
+	size_t n, cap, capkeys;
+	uint32_t serial; /* findings made outside the parallel pass, in order */
 	kv_summary sum;
 };
 
@@ -265,7 +268,9 @@ typedef struct {
 	const kv_objref *ref;
 } place;
 
-static void keep(ck_render *cr, kv_diags *d)
+/* Findings of rendered objects arrive in the order threads finish; key (the object's index
+ * and the finding's creation order, or a serial number after the objects) restores one. */
+static void keep(ck_render *cr, kv_diags *d, uint64_t key)
 {
 	kv_finding *items;
 	size_t n;
@@ -273,12 +278,22 @@ static void keep(ck_render *cr, kv_diags *d)
 	pthread_mutex_lock(&cr->mu);
 	if (n) {
 		KV_GROW(cr->items, cr->cap, cr->n + n);
+		KV_GROW(cr->keys, cr->capkeys, cr->n + n);
 		memcpy(cr->items + cr->n, items, n * sizeof *items);
+		for (size_t i = 0; i < n; i++)
+			cr->keys[cr->n + i] = key + i;
 		cr->n += n;
 	}
 	cr->sum.findings[KV_SEV_OFF] += d->count[KV_SEV_OFF];
 	pthread_mutex_unlock(&cr->mu);
 	free(items);
+}
+
+/* Serial findings (problems, render checks) follow every object's. Not thread-safe: made
+ * outside the parallel pass. */
+static uint64_t serial_key(ck_render *cr)
+{
+	return (uint64_t)UINT32_MAX << 32 | cr->serial++;
 }
 
 /* A collector for one finding in p's file, with that file's exemptions. */
@@ -376,7 +391,7 @@ void ck_render_route(ck_render *cr, const ck_robj *o, const kv_objref *ref, kv_d
 			kv_diag_as(&d, f->rule, f->rule_id, f->severity, f->line, f->col, f->field, f->hint, "%s",
 				   f->message);
 			invalid |= d.count[KV_SEV_ERROR] > 0; /* not suppressed */
-			keep(cr, &d);
+			keep(cr, &d, (uint64_t)(o - cr->objs) << 32 | f->seq);
 			kv_diags_free(&d);
 		}
 		kv_finding_free(f);
@@ -401,7 +416,7 @@ static void report_at(ck_render *cr, const place *p, const kv_node *at, kv_rule 
 	kv_exempt_ctx ex;
 	place_diags(cr, p, &d, &ex);
 	kv_diag(&d, rule, at ? at->line : 0, at ? at->col : 0, NULL, hint, "%s", msg);
-	keep(cr, &d);
+	keep(cr, &d, serial_key(cr));
 	kv_diags_free(&d);
 }
 
@@ -452,7 +467,7 @@ static void problems(ck_render *cr, kv_map *src_by_path)
 		kv_exempt_ctx ex;
 		place_diags(cr, &p, &d, &ex);
 		kv_diag(&d, pr->rule, pr->line, pr->col, NULL, pr->hint, "%s", pr->message);
-		keep(cr, &d);
+		keep(cr, &d, serial_key(cr));
 		kv_diags_free(&d);
 	}
 }
@@ -578,12 +593,49 @@ const char *ck_render_extra_path(const ck_render *cr, size_t i)
 	return cr->extra[i];
 }
 
+typedef struct {
+	const kv_finding *f;
+	uint64_t key;
+} ranked;
+
+static int ranked_cmp(const void *a, const void *b)
+{
+	const ranked *x = a, *y = b;
+	if (x->f->file != y->f->file)
+		return x->f->file < y->f->file ? -1 : 1;
+	if (x->f->line != y->f->line)
+		return x->f->line < y->f->line ? -1 : 1;
+	if (x->f->col != y->f->col)
+		return x->f->col < y->f->col ? -1 : 1;
+	return x->key < y->key ? -1 : x->key > y->key;
+}
+
+/* The findings in a stable order whatever the thread count: each one's seq is its rank, after
+ * every seq the file pass gives at the same place. */
+static void stable_order(ck_render *cr)
+{
+	ranked *r = kv_xmalloc(sizeof *r * (cr->n ? cr->n : 1));
+	for (size_t i = 0; i < cr->n; i++)
+		r[i] = (ranked){&cr->items[i], cr->keys[i]};
+	kv_sort(r, cr->n, sizeof *r, ranked_cmp);
+	kv_finding *sorted = kv_xmalloc(sizeof *sorted * (cr->n ? cr->n : 1));
+	for (size_t i = 0; i < cr->n; i++) {
+		sorted[i] = *r[i].f;
+		sorted[i].seq = 0x80000000u + (uint32_t)i;
+	}
+	free(r);
+	free(cr->items);
+	cr->items = sorted;
+	cr->cap = cr->n;
+}
+
 void ck_render_take(ck_render *cr, kv_finding **out, size_t *n, kv_summary *sum)
 {
 	*out = NULL;
 	*n = 0;
 	if (!cr)
 		return;
+	stable_order(cr);
 	*out = cr->items;
 	*n = cr->n;
 	cr->items = NULL;
@@ -604,6 +656,7 @@ void ck_render_free(ck_render *cr)
 	for (size_t i = 0; i < cr->n; i++)
 		kv_finding_free(&cr->items[i]);
 	free(cr->items);
+	free(cr->keys);
 	for (size_t i = 0; i < cr->nextra; i++)
 		free(cr->extra[i]);
 	free(cr->extra);
