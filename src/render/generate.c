@@ -36,12 +36,26 @@ typedef struct {
 	size_t n, cap;
 } kvpairs;
 
+/* The build's objects by every name they have or had, so finding the object a merge or
+ * replace names costs the same however many objects the build holds. */
+typedef struct {
+	rn_res **items;
+	size_t n, cap;
+} bucket;
+
+typedef struct {
+	kv_map *by_name; /* name -> bucket number + 1 */
+	bucket *buckets;
+	size_t nb, capb;
+} name_index;
+
 typedef struct {
 	kv_render *r;
 	const rn_kust *k;
 	const kv_node *entry;
 	const char *name;
 	bool secret;
+	name_index *names;
 } gen;
 
 /* ---- reading the kustomization ---- */
@@ -534,14 +548,49 @@ static void merge_into(kv_render *r, rn_res *old, kv_node *obj, unsigned flags, 
 	old->cause = entry;
 }
 
+static void index_name(name_index *x, const char *name, rn_res *res)
+{
+	if (!name)
+		return;
+	bool added;
+	uint64_t *slot = kv_map_slot(x->by_name, name, strlen(name), &added);
+	if (added) {
+		KV_GROW(x->buckets, x->capb, x->nb + 1);
+		x->buckets[x->nb] = (bucket){0};
+		*slot = ++x->nb;
+	}
+	bucket *b = &x->buckets[*slot - 1];
+	if (b->n && b->items[b->n - 1] == res)
+		return;
+	KV_GROW(b->items, b->cap, b->n + 1);
+	b->items[b->n++] = res;
+}
+
+static void index_res(name_index *x, rn_res *res)
+{
+	index_name(x, rn_res_name(res), res);
+	for (size_t i = 0; i < res->nprev; i++)
+		index_name(x, res->prev[i].name, res);
+}
+
+static void index_free(name_index *x)
+{
+	for (size_t i = 0; i < x->nb; i++)
+		free(x->buckets[i].items);
+	free(x->buckets);
+	kv_map_free(x->by_name);
+}
+
 static bool add_object(gen *g, rn_acc *a, kv_node *obj, unsigned flags, const kv_node *behavior)
 {
 	kv_render *r = g->r;
 	rn_res *match = NULL;
 	size_t nmatch = 0;
-	for (size_t i = 0; i < a->res.n; i++)
-		if (any_id_matches(a->res.items[i], obj)) {
-			match = nmatch ? match : a->res.items[i];
+	uint64_t *slot = kv_map_find(g->names->by_name, g->name, strlen(g->name));
+	const bucket *same = slot ? &g->names->buckets[*slot - 1] : NULL;
+	for (size_t i = 0; same && i < same->n; i++)
+		if (any_id_matches(same->items[i], obj)) {
+			match = nmatch ? match : same->items[i];
 			nmatch++;
 		}
 	const char *kind = g->secret ? "Secret" : "ConfigMap";
@@ -579,6 +628,7 @@ static bool add_object(gen *g, rn_acc *a, kv_node *obj, unsigned flags, const kv
 		return false;
 	}
 	rn_list_add(&a->res, res);
+	index_res(g->names, res);
 	return true;
 }
 
@@ -593,13 +643,13 @@ static unsigned behavior_flags(gen *g, const char *b)
 }
 
 static bool generate_one(kv_render *r, const rn_kust *k, rn_acc *a, const kv_node *e, bool secret,
-			 const gen_opts *global)
+			 const gen_opts *global, name_index *names)
 {
 	static const char *const cm_keys[] = {"name", "namespace", "behavior", "files", "literals", "envs", "env",
 					      "options", NULL};
 	static const char *const secret_keys[] = {"name", "namespace", "behavior", "files", "literals", "envs", "env",
 						  "options", "type", NULL};
-	gen g = {r, k, e, NULL, secret};
+	gen g = {r, k, e, NULL, secret, names};
 	if (e->type != KV_MAP) {
 		rn_problem(r, k->src, e, KV_RULE_RENDER_KUSTOMIZATION, NULL,
 			   "a generator entry must be a map with name, and literals, files or envs");
@@ -641,17 +691,24 @@ static bool generate_one(kv_render *r, const rn_kust *k, rn_acc *a, const kv_nod
 
 int rn_generators(kv_render *r, const rn_kust *k, rn_acc *a)
 {
-	gen g = {r, k, k->root, NULL, false};
-	gen_opts global;
-	bool ok = read_opts(&g, kv_map_get(k->root, "generatorOptions"), &global);
-	if (!ok)
-		return -1;
 	static const char *const lists[] = {"configMapGenerator", "secretGenerator"};
+	const kv_node *cms = kv_map_get(k->root, lists[0]), *secrets = kv_map_get(k->root, lists[1]);
+	gen g = {r, k, k->root, NULL, false, NULL};
+	gen_opts global;
+	if (!read_opts(&g, kv_map_get(k->root, "generatorOptions"), &global))
+		return -1;
+	if ((!cms || cms->type != KV_LIST || cms->len == 0) && (!secrets || secrets->type != KV_LIST || secrets->len == 0))
+		return 0;
+	bool ok = true;
+	name_index names = {kv_map_new(), NULL, 0, 0};
+	for (size_t i = 0; i < a->res.n; i++)
+		index_res(&names, a->res.items[i]);
 	for (size_t l = 0; l < 2; l++) {
-		const kv_node *list = kv_map_get(k->root, lists[l]);
+		const kv_node *list = l ? secrets : cms;
 		for (uint32_t i = 0; list && list->type == KV_LIST && i < list->len; i++)
-			ok &= generate_one(r, k, a, list->u.items[i], l == 1, &global);
+			ok &= generate_one(r, k, a, list->u.items[i], l == 1, &global, &names);
 	}
+	index_free(&names);
 	if (ok)
 		rn_list_touch(&a->res);
 	return ok ? 0 : -1;
