@@ -800,9 +800,9 @@ static void phase_render(void *ud, int wi, size_t i)
 	kv_k8s_check(&d, obj, &t);
 	if (w->policy)
 		kv_policy_check(w->policy, obj, &t, &d);
-	const file_state *fs = &r->files[o->entry];
+	const file_state *fs = o->entry < r->nfiles ? &r->files[o->entry] : NULL;
 	bool bad = false;
-	for (size_t k = 0; k < fs->nbad && !bad; k++)
+	for (size_t k = 0; fs && k < fs->nbad && !bad; k++)
 		bad = fs->bad_docs[k] == obj->line;
 	ck_render_route(r->cr, o, &ref, &d, no_schema, bad);
 	kv_diags_free(&d);

@@ -63,18 +63,49 @@ ck_render *ck_render_new(kv_source *src, const kv_check_opts *o)
 	return cr;
 }
 
-static void *render_main(void *ud)
+static char *canon(const char *path);
+
+static void render_at(ck_render *cr, const char *root)
 {
-	ck_render *cr = ud;
 	kv_render_opts ro = {
-		.root = kv_source_is_rev(cr->src) ? NULL : cr->root,
+		.root = kv_source_is_rev(cr->src) ? NULL : root,
 		.rev = kv_source_is_rev(cr->src) ? cr->src : NULL,
 		.limits = cr->o->limits,
 		.max_files = KV_RENDER_MAX_FILES,
 		.max_objects = KV_RENDER_MAX_OBJECTS,
 	};
+	cr->root = root;
 	cr->r = kv_render_new(&ro);
 	cr->rc = kv_render_units(cr->r, &cr->units);
+}
+
+/* Rendered from a folder below the project root, the units may need the rest: a
+ * kustomization reaching above it (render/path), or Flux and Argo CD paths, which start at
+ * the repository's root. Then the project root is rendered instead. */
+static bool needs_root(ck_render *cr)
+{
+	const char *top = kv_source_root(cr->src);
+	char *a = canon(cr->root), *b = canon(top);
+	bool below = strcmp(a, b) != 0;
+	free(a);
+	free(b);
+	for (size_t i = 0; below && i < kv_render_problem_count(cr->r); i++)
+		if (kv_render_problem_at(cr->r, i)->rule == KV_RULE_RENDER_PATH)
+			return true;
+	for (size_t k = 0; below && cr->rc == 0 && k < cr->units.n; k++)
+		if (cr->units.items[k].kind == KV_UNIT_FLUX || cr->units.items[k].kind == KV_UNIT_ARGO)
+			return true;
+	return false;
+}
+
+static void *render_main(void *ud)
+{
+	ck_render *cr = ud;
+	render_at(cr, cr->root);
+	if (!kv_source_is_rev(cr->src) && needs_root(cr)) {
+		kv_render_free(cr->r);
+		render_at(cr, kv_source_root(cr->src));
+	}
 	return NULL;
 }
 
@@ -225,15 +256,8 @@ static void find_read(ck_render *cr)
 /* Findings are kept in checked files, and in files that are not manifests (generator inputs)
  * in or below a folder that holds a checked file: a manifest that is not checked was
  * excluded or not selected. */
-static bool in_scope(const ck_render *cr, uint32_t file)
+static bool below_entries(const ck_render *cr, const char *display)
 {
-	if (file < cr->nentries)
-		return true;
-	if (file == UINT32_MAX || file < cr->nentries + cr->nnotes)
-		return false;
-	const char *display = file_path(cr, file);
-	if (kv_path_is_manifest(display))
-		return false;
 	char *dir = dir_of(display);
 	bool found = false;
 	for (;;) {
@@ -251,6 +275,16 @@ static bool in_scope(const ck_render *cr, uint32_t file)
 	}
 	free(dir);
 	return found;
+}
+
+static bool in_scope(const ck_render *cr, uint32_t file)
+{
+	if (file < cr->nentries)
+		return true;
+	if (file == UINT32_MAX || file < cr->nentries + cr->nnotes)
+		return false;
+	const char *display = file_path(cr, file);
+	return !kv_path_is_manifest(display) && below_entries(cr, display);
 }
 
 static uint32_t file_of_src(const ck_render *cr, uint16_t src)
@@ -494,6 +528,22 @@ static bool never_applied(const kv_node *obj)
 	       (strncmp(av, "apiextensions.k8s.io/", 21) == 0 && strcmp(kind, "CustomResourceDefinition") == 0);
 }
 
+/* True when a node of the tree comes from a checked file. */
+static bool touches_entry(const ck_render *cr, const kv_node *n, int depth)
+{
+	if (!n || depth > 512)
+		return false;
+	if (file_of_src(cr, n->src) < cr->nentries)
+		return true;
+	for (uint32_t i = 0; n->type == KV_LIST && i < n->len; i++)
+		if (touches_entry(cr, n->u.items[i], depth + 1))
+			return true;
+	for (uint32_t i = 0; n->type == KV_MAP && i < n->len; i++)
+		if (touches_entry(cr, n->u.pairs[i].key, depth + 1) || touches_entry(cr, n->u.pairs[i].value, depth + 1))
+			return true;
+	return false;
+}
+
 static void pick(ck_render *cr, const bool *patch, const kv_node *obj, size_t unit, int depth)
 {
 	const char *kind = kv_str(kv_map_get(obj, "kind"));
@@ -505,9 +555,17 @@ static void pick(ck_render *cr, const bool *patch, const kv_node *obj, size_t un
 		return;
 	}
 	uint32_t file = file_of_src(cr, obj->src);
-	if (obj->type != KV_MAP || file >= cr->nentries || patch[file] || never_applied(obj))
+	if (obj->type != KV_MAP || never_applied(obj))
 		return;
-	cr->applied[file] = true;
+	if (file < cr->nentries && patch[file])
+		return;
+	if (file < cr->nentries)
+		cr->applied[file] = true;
+	else if (file == UINT32_MAX || (file >= cr->nentries + cr->nnotes && below_entries(cr, file_path(cr, file))) ||
+		 !touches_entry(cr, obj, 0))
+		return; /* excluded, or nothing of it is in the checked files */
+	else
+		file = UINT32_MAX; /* a base outside them that a checked patch or overlay changes */
 	KV_GROW(cr->objs, cr->capobjs, cr->nobjs + 1);
 	cr->objs[cr->nobjs++] = (ck_robj){obj, (uint32_t)unit, file};
 }

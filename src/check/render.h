@@ -22,7 +22,8 @@ typedef struct ck_render ck_render;
 typedef struct {
 	const kv_node *obj;
 	uint32_t unit;  /* index into the units */
-	uint32_t entry; /* the checked file its document came from */
+	uint32_t entry; /* the checked file its document came from; UINT32_MAX for an object from
+			 * outside them that a checked file changes (a patch on a base) */
 } ck_robj;
 
 /* The rendering for source src, or NULL when there is nothing to render (stdin). Caller frees

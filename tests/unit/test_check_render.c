@@ -8,6 +8,10 @@
 #include "kvet/check.h"
 #include "kvet/location.h"
 
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 typedef struct {
 	kv_result res;
 	kv_source *src;
@@ -139,11 +143,57 @@ static void test_fallback(void)
 	done(&f);
 }
 
+static void put(const char *dir, const char *name, const char *text)
+{
+	char path[512];
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	FILE *f = fopen(path, "w");
+	CHECK(f != NULL);
+	if (f) {
+		fputs(text, f);
+		fclose(f);
+	}
+}
+
+/* Checking an overlay folder whose kustomization reaches a base above it: the render starts
+ * at the project root instead, so the overlay's patch is checked on the built object and no
+ * render/path problem is made up; the base, outside the selection, is not reported on. */
+static void test_overlay_below_root(void)
+{
+	char top[] = "/tmp/kvet-check-render-XXXXXX";
+	CHECK(mkdtemp(top) != NULL);
+	char dir[600];
+	const char *subs[] = {".git", "base", "overlay"};
+	for (size_t i = 0; i < 3; i++) {
+		snprintf(dir, sizeof dir, "%s/%s", top, subs[i]);
+		CHECK(mkdir(dir, 0755) == 0);
+	}
+	snprintf(dir, sizeof dir, "%s/base", top);
+	put(dir, "kustomization.yaml", "resources:\n  - service.yaml\n");
+	put(dir, "service.yaml", "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  ports:\n    - port: 80\n");
+	snprintf(dir, sizeof dir, "%s/overlay", top);
+	put(dir, "kustomization.yaml", "resources:\n  - ../base\npatches:\n  - path: port.yaml\n");
+	put(dir, "port.yaml", "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  type: Sideways\n");
+	fx f;
+	run(&f, dir);
+	CHECK_INT(count_rule(&f, "render/path"), 0);
+	CHECK_INT(count(&f, "k8s/enum", "overlay/port.yaml", 6, 9), 1);
+	CHECK_INT(f.res.summary.objects, 2); /* the patch, and the Service the overlay builds */
+	done(&f);
+	const char *files[] = {"base/kustomization.yaml", "base/service.yaml", "overlay/kustomization.yaml",
+			       "overlay/port.yaml", "base", "overlay", ".git", ""};
+	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+		snprintf(dir, sizeof dir, "%s/%s", top, files[i]);
+		CHECK(i < 4 ? unlink(dir) == 0 : rmdir(dir) == 0);
+	}
+}
+
 static const th_test tests[] = {
 	TEST(test_provenance),
 	TEST(test_overlays_once),
 	TEST(test_flux_checks),
 	TEST(test_fallback),
+	TEST(test_overlay_below_root),
 };
 
 RUN_TESTS(tests)
