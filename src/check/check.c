@@ -967,6 +967,9 @@ static int ident_cmp(const void *a, const void *b)
 
 static void report_duplicate(run *r, const ident *first, ident *dup)
 {
+	/* Two environments' overlays or two clusters' units may well define the same object */
+	if (ck_render_built(r->cr, first->file) && ck_render_built(r->cr, dup->file))
+		return;
 	const char *group = dup->key, *kind = group + strlen(group) + 1;
 	const char *ns = kind + strlen(kind) + 1, *name = ns + strlen(ns) + 1;
 	file_state *fs = &r->files[dup->file];

@@ -32,7 +32,8 @@ struct ck_render {
 	uint32_t *file_of;    /* by render file number: the check's file index */
 	size_t nsrc;
 	bool *applied;        /* by entry: its objects are validated in rendered form */
-	bool *read;           /* by entry: a build read it as manifests */
+	bool *read;           /* by entry: a unit renders its objects */
+	bool *built;          /* by entry: a kustomize build renders its objects (not the plain unit) */
 	ck_robj *objs;
 	size_t nobjs, capobjs;
 	pthread_mutex_t mu;
@@ -207,15 +208,17 @@ static void index_files(ck_render *cr)
 	cr->file_of[0] = UINT32_MAX;
 }
 
-static void mark_read(ck_render *cr, const kv_node *obj, int depth)
+static void mark_read(ck_render *cr, const kv_node *obj, bool built, int depth)
 {
 	const kv_node *items = kv_map_get(obj, "items");
 	if (items && items->type == KV_LIST && depth < 8)
 		for (uint32_t i = 0; i < items->len; i++)
-			mark_read(cr, items->u.items[i], depth + 1);
+			mark_read(cr, items->u.items[i], built, depth + 1);
 	uint32_t file = obj->src && obj->src <= cr->nsrc ? cr->file_of[obj->src] : UINT32_MAX;
-	if (file < cr->nentries)
+	if (file < cr->nentries) {
 		cr->read[file] = true;
+		cr->built[file] |= built;
+	}
 }
 
 /* A file is applied when a unit renders its objects, or when it lies in the folder of a unit
@@ -224,11 +227,12 @@ static void mark_read(ck_render *cr, const kv_node *obj, int depth)
 static void find_read(ck_render *cr)
 {
 	cr->read = kv_xcalloc(cr->nentries ? cr->nentries : 1, sizeof *cr->read);
+	cr->built = kv_xcalloc(cr->nentries ? cr->nentries : 1, sizeof *cr->built);
 	kv_map *unrendered = kv_map_new(); /* the folders of units not rendered (canonical) */
 	for (size_t k = 0; k < cr->units.n; k++) {
 		const kv_unit *u = &cr->units.items[k];
 		for (size_t i = 0; i < u->result.n; i++)
-			mark_read(cr, u->result.objects[i], 0);
+			mark_read(cr, u->result.objects[i], u->kind != KV_UNIT_PLAIN, 0);
 		if (u->rendered || !u->path)
 			continue;
 		char *joined = kv_path_join(cr->root, u->path);
@@ -621,6 +625,11 @@ bool ck_render_read(const ck_render *cr, size_t entry)
 	return cr && cr->read && entry < cr->nentries && cr->read[entry];
 }
 
+bool ck_render_built(const ck_render *cr, size_t entry)
+{
+	return cr && cr->built && entry < cr->nentries && cr->built[entry];
+}
+
 size_t ck_render_object_count(const ck_render *cr)
 {
 	return cr ? cr->nobjs : 0;
@@ -725,6 +734,7 @@ void ck_render_free(ck_render *cr)
 	free(cr->file_of);
 	free(cr->applied);
 	free(cr->read);
+	free(cr->built);
 	free(cr->objs);
 	kv_render_free(cr->r);
 	pthread_mutex_destroy(&cr->mu);

@@ -44,6 +44,10 @@ bool ck_render_applied(const ck_render *cr, size_t entry);
 /* True when a unit renders entry i's objects (or could not be rendered, and the file lies in
  * its folder). */
 bool ck_render_read(const ck_render *cr, size_t entry);
+/* True when a kustomize build (a kustomization folder, a Flux or Argo CD unit) renders entry
+ * i's objects: duplicates between such files are the render's to judge (render/conflict in one
+ * build, render/duplicate between units of one cluster). */
+bool ck_render_built(const ck_render *cr, size_t entry);
 /* True when rendering found units (otherwise nothing is rendered and no file is unapplied). */
 bool ck_render_active(const ck_render *cr);
 

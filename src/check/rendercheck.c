@@ -17,8 +17,9 @@ typedef struct {
 	ck_render *cr;
 	const kv_units *us;
 	kv_schemaset *set;
-	kv_map *unit_by_name; /* unit name -> index + 1 */
+	kv_map *unit_by_name; /* cluster and unit name -> index + 1 */
 	uint32_t *parent;     /* the unit that applies a unit's defining object, + 1 (0: none) */
+	uint32_t *cluster;    /* which cluster a unit applies to (see index_units) */
 } rc;
 
 /* An object's type; false for what is not a cluster's object. */
@@ -108,21 +109,34 @@ static bool creates_namespace(const kv_unit *u)
 	return false;
 }
 
+/* Keys are per cluster: "cluster\nname". */
+static void cluster_key(kv_buf *b, const rc *c, size_t unit, const char *name)
+{
+	b->len = 0;
+	kv_buf_printf(b, "%u\n%s", c->cluster[unit], name);
+}
+
 static kv_map *created_namespaces(rc *c)
 {
 	kv_map *m = kv_map_new();
+	kv_buf key = KV_BUF_INIT;
 	for (size_t k = 0; k < c->us->n; k++) {
 		const kv_unit *u = &c->us->items[k];
-		if (creates_namespace(u) && u->namespace)
-			*kv_map_slot(m, u->namespace, strlen(u->namespace), NULL) = 1;
+		if (creates_namespace(u) && u->namespace) {
+			cluster_key(&key, c, k, u->namespace);
+			*kv_map_slot(m, key.data, key.len, NULL) = 1;
+		}
 		for (size_t i = 0; i < u->result.n; i++) {
 			const kv_node *obj = u->result.objects[i];
 			const char *kind = kv_str(kv_map_get(obj, "kind"));
 			const char *name = kv_str(meta_field(obj, "name"));
-			if (kind && name && strcmp(kind, "Namespace") == 0 && kv_str_eq(kv_map_get(obj, "apiVersion"), "v1"))
-				*kv_map_slot(m, name, strlen(name), NULL) = 1;
+			if (!kind || !name || strcmp(kind, "Namespace") != 0 || !kv_str_eq(kv_map_get(obj, "apiVersion"), "v1"))
+				continue;
+			cluster_key(&key, c, k, name);
+			*kv_map_slot(m, key.data, key.len, NULL) = 1;
 		}
 	}
+	kv_buf_free(&key);
 	return m;
 }
 
@@ -144,6 +158,7 @@ static bool reconciled(const kv_unit *u)
 static void missing_namespaces(rc *c)
 {
 	kv_map *created = created_namespaces(c);
+	kv_buf key = KV_BUF_INIT;
 	for (size_t k = 0; k < c->us->n; k++) {
 		const kv_unit *u = &c->us->items[k];
 		for (size_t i = 0; reconciled(u) && i < u->result.n; i++) {
@@ -158,8 +173,10 @@ static void missing_namespaces(rc *c)
 				ns = u->namespace;
 				at = unit_ns_node(u);
 			}
-			if (!ns || !*ns || builtin_namespace(ns) || kv_map_find(created, ns, strlen(ns)) ||
-			    kv_is_templated(ns, strlen(ns)))
+			if (!ns || !*ns || builtin_namespace(ns) || kv_is_templated(ns, strlen(ns)))
+				continue;
+			cluster_key(&key, c, k, ns);
+			if (kv_map_find(created, key.data, key.len))
 				continue;
 			ck_render_report(c->cr, 0, at ? at : name_node(obj), obj, KV_RULE_RENDER_MISSING_NAMESPACE,
 					 "add a Namespace object to a unit (with Flux, one this unit depends on), or have the "
@@ -167,6 +184,7 @@ static void missing_namespaces(rc *c)
 					 "namespace \"%s\" is created by no unit", ns);
 		}
 	}
+	kv_buf_free(&key);
 	kv_map_free(created);
 }
 
@@ -177,8 +195,8 @@ static void identity(kv_buf *b, const rc *c, const kv_unit *u, const kv_node *ob
 {
 	b->len = 0;
 	bool cluster = scope_of(c, group, version, kind) == KV_SCOPE_CLUSTER;
-	kv_buf_printf(b, "%s\n%s\n%s\n%s", group, kind, cluster ? "" : effective_ns(u, obj),
-		      str_or_empty(meta_field(obj, "name")));
+	kv_buf_printf(b, "%u\n%s\n%s\n%s\n%s", c->cluster[u - c->us->items], group, kind,
+		      cluster ? "" : effective_ns(u, obj), str_or_empty(meta_field(obj, "name")));
 }
 
 static void duplicates(rc *c)
@@ -288,16 +306,20 @@ static void unhashed(rc *c, const kv_unit *u)
 
 /* ---- dependsOn ---- */
 
-static uint32_t unit_named(const rc *c, const char *name)
+/* The unit of that name in the cluster of unit from, + 1 (0: none). */
+static uint32_t unit_named(const rc *c, size_t from, const char *name)
 {
-	uint64_t *v = kv_map_find(c->unit_by_name, name, strlen(name));
+	kv_buf key = KV_BUF_INIT;
+	cluster_key(&key, c, from, name);
+	uint64_t *v = kv_map_find(c->unit_by_name, key.data, key.len);
+	kv_buf_free(&key);
 	return v ? (uint32_t)*v : 0;
 }
 
 static void dangling(rc *c, const kv_unit *u)
 {
 	for (size_t i = 0; i < u->ndepends; i++) {
-		if (unit_named(c, u->depends_on[i]))
+		if (unit_named(c, (size_t)(u - c->us->items), u->depends_on[i]))
 			continue;
 		ck_render_report(c->cr, 0, u->depends_at[i], u->def, KV_RULE_RENDER_DEPENDS,
 				 "Flux waits for a dependency that never becomes ready: the unit is never applied",
@@ -343,7 +365,7 @@ static void cycles(rc *c)
 				continue;
 			}
 			size_t edge = next[at]++;
-			uint32_t to = unit_named(c, u->depends_on[edge]);
+			uint32_t to = unit_named(c, at, u->depends_on[edge]);
 			if (!to--)
 				continue;
 			if (state[to] == 1) {
@@ -391,6 +413,7 @@ static kv_map *crds_by_unit(const rc *c)
 			if (!kv_str_eq(kv_map_get(obj, "kind"), "CustomResourceDefinition"))
 				continue;
 			crd_key(&key, obj);
+			kv_buf_printf(&key, "\n%u", c->cluster[k]);
 			bool added;
 			uint64_t *v = kv_map_slot(m, key.data, key.len, &added);
 			if (added)
@@ -418,7 +441,7 @@ static void before(const rc *c, size_t u, uint8_t *mark)
 			stack[len++] = p - 1;
 		}
 		for (size_t i = 0; i < x->ndepends; i++) {
-			uint32_t to = unit_named(c, x->depends_on[i]);
+			uint32_t to = unit_named(c, (size_t)(x - c->us->items), x->depends_on[i]);
 			if (to && !mark[to - 1]) {
 				mark[to - 1] = 1;
 				stack[len++] = to - 1;
@@ -457,8 +480,10 @@ static void missing_crds(rc *c, const char *const *file_crds, size_t nfile)
 			if (!type_of(obj, group, version, &kind) || !custom_group(group) || reconciler_kind(u, group))
 				continue;
 			key.len = 0;
-			kv_buf_printf(&key, "%s/%s", group, kind);
+			kv_buf_printf(&key, "%s/%s\n%u", group, kind, c->cluster[k]);
 			uint64_t *v = kv_map_find(by_unit, key.data, key.len);
+			key.len = strlen(key.data) - strlen(strrchr(key.data, '\n'));
+			key.data[key.len] = '\0'; /* "group/Kind" */
 			const kv_node *at = kv_map_get(obj, "kind");
 			bool added;
 			size_t klen = key.len;
@@ -509,44 +534,79 @@ static void decryption(rc *c, const kv_unit *u)
 
 /* ---- the unit graph ---- */
 
+/* A node's place, to find where a unit's definition is rendered. */
+static void place_key(kv_buf *b, const kv_node *n)
+{
+	b->len = 0;
+	kv_buf_printf(b, "%u:%u:%u", n->src, n->line, n->col);
+}
+
+/* Units apply to clusters. A Flux unit belongs to the cluster of the unit that applies its
+ * Kustomization (found by the place of the defining object among rendered objects: two
+ * clusters' units often share names), up to a unit nothing applies, such as flux-system; an
+ * Argo CD unit to its destination server; any other unit is a cluster of its own (the
+ * top-level kustomizations of a repository are usually environments). */
+static void find_clusters(rc *c)
+{
+	size_t n = c->us->n;
+	kv_map *at = kv_map_new(), *servers = kv_map_new();
+	kv_buf key = KV_BUF_INIT;
+	for (size_t k = 0; k < n; k++) {
+		const kv_unit *u = &c->us->items[k];
+		for (size_t i = 0; i < u->result.n; i++) {
+			place_key(&key, u->result.objects[i]);
+			bool added;
+			uint64_t *v = kv_map_slot(at, key.data, key.len, &added);
+			if (added)
+				*v = k + 1;
+		}
+	}
+	for (size_t k = 0; k < n; k++) {
+		const kv_node *def = c->us->items[k].def;
+		if (!def)
+			continue;
+		place_key(&key, def);
+		uint64_t *v = kv_map_find(at, key.data, key.len);
+		if (v && *v - 1 != k)
+			c->parent[k] = (uint32_t)*v;
+	}
+	for (size_t k = 0; k < n; k++) {
+		const kv_unit *u = &c->us->items[k];
+		size_t top = k;
+		for (int steps = 0; c->parent[top] && steps < 64; steps++)
+			top = c->parent[top] - 1;
+		c->cluster[k] = (uint32_t)top;
+		const char *server = kv_str(kv_map_get(kv_map_get(kv_map_get(u->def, "spec"), "destination"), "server"));
+		if (u->kind == KV_UNIT_ARGO && server) {
+			bool added;
+			uint64_t *v = kv_map_slot(servers, server, strlen(server), &added);
+			if (added)
+				*v = n + kv_map_count(servers);
+			c->cluster[k] = (uint32_t)*v;
+		}
+	}
+	kv_buf_free(&key);
+	kv_map_free(at);
+	kv_map_free(servers);
+}
+
 static void index_units(rc *c)
 {
 	size_t n = c->us->n;
 	c->unit_by_name = kv_map_new();
 	c->parent = kv_xcalloc(n ? n : 1, sizeof *c->parent);
+	c->cluster = kv_xcalloc(n ? n : 1, sizeof *c->cluster);
+	find_clusters(c);
+	kv_buf key = KV_BUF_INIT;
 	for (size_t k = 0; k < n; k++) {
 		const char *name = c->us->items[k].name;
+		cluster_key(&key, c, k, name ? name : "");
 		bool added;
-		uint64_t *v = kv_map_slot(c->unit_by_name, name ? name : "", name ? strlen(name) : 0, &added);
+		uint64_t *v = kv_map_slot(c->unit_by_name, key.data, key.len, &added);
 		if (added)
 			*v = k + 1;
 	}
-	/* A unit's parent renders an object with the identity of the unit's definition. */
-	kv_map *defs = kv_map_new();
-	kv_buf id = KV_BUF_INIT;
-	for (size_t k = 0; k < n; k++) {
-		const kv_node *def = c->us->items[k].def;
-		if (!def)
-			continue;
-		id.len = 0;
-		kv_buf_printf(&id, "%s\n%s\n%s", str_or_empty(kv_map_get(def, "kind")),
-			      str_or_empty(meta_field(def, "namespace")), str_or_empty(meta_field(def, "name")));
-		*kv_map_slot(defs, id.data, id.len, NULL) = k + 1;
-	}
-	for (size_t k = 0; k < n && kv_map_count(defs); k++) {
-		const kv_unit *u = &c->us->items[k];
-		for (size_t i = 0; i < u->result.n; i++) {
-			const kv_node *obj = u->result.objects[i];
-			id.len = 0;
-			kv_buf_printf(&id, "%s\n%s\n%s", str_or_empty(kv_map_get(obj, "kind")), effective_ns(u, obj),
-				      str_or_empty(meta_field(obj, "name")));
-			uint64_t *v = kv_map_find(defs, id.data, id.len);
-			if (v && *v - 1 != k && !c->parent[*v - 1])
-				c->parent[*v - 1] = (uint32_t)k + 1;
-		}
-	}
-	kv_buf_free(&id);
-	kv_map_free(defs);
+	kv_buf_free(&key);
 }
 
 void ck_render_checks(ck_render *cr, kv_schemaset *set, const char *const *crd_kinds, size_t ncrd)
@@ -568,4 +628,5 @@ void ck_render_checks(ck_render *cr, kv_schemaset *set, const char *const *crd_k
 	missing_crds(&c, crd_kinds, ncrd);
 	kv_map_free(c.unit_by_name);
 	free(c.parent);
+	free(c.cluster);
 }

@@ -143,6 +143,21 @@ static void test_fallback(void)
 	done(&f);
 }
 
+/* Two clusters from one repository share unit names and apply the same folders: nothing is
+ * a duplicate, every dependsOn resolves in its own cluster, each creates its namespace. */
+static void test_clusters(void)
+{
+	fx f;
+	run(&f, "fixtures/render/clusters");
+	CHECK_INT(count_rule(&f, "render/duplicate"), 0);
+	CHECK_INT(count_rule(&f, "k8s/duplicate-object"), 0);
+	CHECK_INT(count_rule(&f, "render/depends-on"), 0);
+	CHECK_INT(count_rule(&f, "render/missing-namespace"), 0);
+	CHECK_INT(count_rule(&f, "render/unapplied"), 0);
+	CHECK_INT(f.res.summary.objects, 10); /* each cluster's Kustomizations and apps, once per cluster */
+	done(&f);
+}
+
 static void put(const char *dir, const char *name, const char *text)
 {
 	char path[512];
@@ -194,6 +209,7 @@ static const th_test tests[] = {
 	TEST(test_flux_checks),
 	TEST(test_fallback),
 	TEST(test_overlay_below_root),
+	TEST(test_clusters),
 };
 
 RUN_TESTS(tests)
