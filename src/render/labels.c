@@ -5,19 +5,35 @@
 #include "internal.h"
 #include "xform.h"
 
+#include "kvet/alloc.h"
 #include "kvet/map.h"
 
+#include <stdlib.h>
 #include <string.h>
 
+/* kustomize's label and annotation setter makes one value node per object and key, and
+ * puts that same node into every map where the key is new; where the key is there already,
+ * it copies the value into the node that holds it. So a label one transformer added to the
+ * metadata, the selector and the template of an object stays one node, and a later
+ * transformer that sets it in one of them (an overlay's metadata-only `labels`) changes it
+ * in all of them. kvet shares the node the same way and, when it sets a value that
+ * transformer made and several places hold, sets it in all of them. (Nodes shared in a
+ * resource file by YAML aliases are not: kustomize expands aliases when it reads files.) */
 typedef struct {
 	const kv_node *pairs; /* map of string keys to string values, from the kustomization */
 	const char *what;     /* "labels", "commonLabels", "commonAnnotations" */
-	const char *spec;
+	const char *spec;     /* the field spec being walked */
+	kv_node *obj;         /* the object */
+	kv_node **fresh;      /* by key: the node shared by the maps where this call adds it */
+	kv_map *uses;         /* node address -> places in obj that hold it (made when needed) */
+	kv_map *made;         /* addresses of the nodes this call made for obj */
 } pairs_ctx;
 
 /* Label entries one transformer may set over a whole build (pairs times objects): a bound
  * on hostile kustomizations, whose output would otherwise grow as their product. */
 #define MAX_SETS 5000000u
+/* Nesting the search for shared nodes follows (the loader bounds trees well below it). */
+#define MAX_DEPTH 512
 
 /* The index of key among the n pairs, or -1; through idx (key -> index + 1) when there is one. */
 static long find_key(const kv_pair *pairs, uint32_t n, const kv_map *idx, const kv_node *key)
@@ -32,8 +48,63 @@ static long find_key(const kv_pair *pairs, uint32_t n, const kv_map *idx, const 
 	return -1;
 }
 
-/* Sets every pair in the map a field spec selects (made when absent and the spec says so):
- * existing keys get the new value, new keys are appended in one step. */
+static void count_uses(kv_map *uses, const kv_node *n, int depth)
+{
+	if (depth > MAX_DEPTH || (n->type != KV_MAP && n->type != KV_LIST))
+		return;
+	for (uint32_t i = 0; i < n->len; i++) {
+		const kv_node *v = n->type == KV_MAP ? n->u.pairs[i].value : n->u.items[i];
+		(*kv_map_slot(uses, &v, sizeof v, NULL))++;
+		count_uses(uses, v, depth + 1);
+	}
+}
+
+/* Puts to where from is, everywhere in n. */
+static void replace_node(kv_node *n, const kv_node *from, kv_node *to, int depth)
+{
+	if (depth > MAX_DEPTH || (n->type != KV_MAP && n->type != KV_LIST))
+		return;
+	for (uint32_t i = 0; i < n->len; i++) {
+		kv_node **v = n->type == KV_MAP ? &n->u.pairs[i].value : &n->u.items[i];
+		if (*v == from)
+			*v = to;
+		else
+			replace_node(*v, from, to, depth + 1);
+	}
+}
+
+static kv_node *made_node(kv_render *r, pairs_ctx *c, const kv_node *val)
+{
+	kv_node *v = rn_new_string(r, kv_str(val) ? val->u.s : "", kv_str(val) ? val->len : 0, val);
+	*kv_map_slot(c->made, &v, sizeof v, NULL) = 1;
+	return v;
+}
+
+/* The node that holds key i's value where the map holds old: old itself when this call made
+ * it; a new node put in every place of the object that holds old, when a transformer made
+ * old and several places hold it; else a new node for this place. */
+static kv_node *update_value(kv_render *r, pairs_ctx *c, const kv_node *val, kv_node *old)
+{
+	if (kv_map_find(c->made, &old, sizeof old))
+		return old;
+	kv_node *v = made_node(r, c, val);
+	if (kv_render_file_applied(r, old->src))
+		return v; /* a node of a resource file: shared only by a YAML alias */
+	if (!c->uses) {
+		c->uses = kv_map_new();
+		count_uses(c->uses, c->obj, 0);
+	}
+	uint64_t *uses = kv_map_find(c->uses, &old, sizeof old);
+	if (uses && *uses > 1) {
+		replace_node(c->obj, old, v, 0);
+		*kv_map_slot(c->uses, &v, sizeof v, NULL) = *uses;
+	}
+	return v;
+}
+
+/* Sets every pair in the map a field spec selects (made when absent and the spec says so),
+ * in a new map node with the same position: a map a resource file shares by a YAML alias
+ * keeps its other uses as they were. */
 static int set_pairs(kv_render *r, kv_node **slot, void *ctx)
 {
 	pairs_ctx *c = ctx;
@@ -58,21 +129,25 @@ static int set_pairs(kv_render *r, kv_node **slot, void *ctx)
 	uint32_t n = m->len;
 	for (uint32_t i = 0; i < pairs->len; i++) {
 		const kv_node *key = pairs->u.pairs[i].key, *val = pairs->u.pairs[i].value;
-		kv_node *v = rn_new_string(r, kv_str(val) ? val->u.s : "", kv_str(val) ? val->len : 0, val);
 		long at = find_key(grown, n, idx, key);
 		if (at >= 0) {
-			grown[at].value = v;
+			grown[at].value = update_value(r, c, val, grown[at].value);
 			continue;
 		}
+		if (!c->fresh[i])
+			c->fresh[i] = made_node(r, c, val);
 		grown[n].key = rn_new_string(r, key->u.s, key->len, key);
-		grown[n].value = v;
+		grown[n].value = c->fresh[i];
 		if (idx)
 			*kv_map_slot(idx, key->u.s, key->len, NULL) = n + 1;
 		n++;
 	}
 	kv_map_free(idx);
-	m->u.pairs = grown;
-	m->len = n;
+	kv_node *copy = rn_new_map(r, m);
+	*copy = *m;
+	copy->u.pairs = grown;
+	copy->len = n;
+	*slot = copy;
 	return 0;
 }
 
@@ -88,11 +163,20 @@ static bool apply_pairs(kv_render *r, rn_acc *a, const kv_node *pairs, const rn_
 		return false;
 	}
 	bool ok = true;
-	for (size_t i = 0; i < a->res.n; i++)
+	pairs_ctx c = {pairs, what, NULL, NULL, kv_xcalloc(pairs->len, sizeof *c.fresh), NULL, NULL};
+	for (size_t i = 0; i < a->res.n; i++) {
+		c.obj = a->res.items[i]->obj;
+		memset(c.fresh, 0, sizeof *c.fresh * pairs->len);
+		c.made = kv_map_new();
 		for (size_t j = 0; j < fss->n; j++) {
-			pairs_ctx c = {pairs, what, fss->items[j].path};
-			ok &= rn_fspec_walk(r, a->res.items[i]->obj, &fss->items[j], KV_MAP, pairs, set_pairs, &c) == 0;
+			c.spec = fss->items[j].path;
+			ok &= rn_fspec_walk(r, c.obj, &fss->items[j], KV_MAP, pairs, set_pairs, &c) == 0;
 		}
+		kv_map_free(c.made);
+		kv_map_free(c.uses);
+		c.uses = NULL;
+	}
+	free(c.fresh);
 	return ok;
 }
 

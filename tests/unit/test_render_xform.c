@@ -48,15 +48,24 @@ static void open_bench(bench *b, const char *kust, const char *objects)
 		rn_list_add(&b->a.res, rn_res_new(b->r, docs[i]));
 }
 
+static kv_node *obj(bench *b, size_t i)
+{
+	return b->a.res.items[i]->obj;
+}
+
+/* Makes the objects come from a resource file of the build, as a real build's do. */
+static void from_resource_file(bench *b)
+{
+	KV_GROW(b->r->files, b->r->capfiles, b->r->nfiles + 1);
+	b->r->files[b->r->nfiles++] = (rn_file){.path = (char *)"resources.yaml", .applied = true};
+	for (size_t i = 0; i < b->a.res.n; i++)
+		kv_node_set_source(obj(b, i), (uint16_t)b->r->nfiles);
+}
+
 static void close_bench(bench *b)
 {
 	rn_list_free(&b->a.res);
 	kv_render_free(b->r);
-}
-
-static kv_node *obj(bench *b, size_t i)
-{
-	return b->a.res.items[i]->obj;
 }
 
 /* The node at a dotted path ("spec.template.metadata.labels"), list items by number. */
@@ -261,6 +270,36 @@ static void test_many_labels(void)
 	kv_buf_free(&k);
 }
 
+/* A label one transformer added to several maps of an object is one value: a later
+ * transformer that sets it in the metadata sets it everywhere (kustomize's node sharing);
+ * a key that was there keeps its own value, and a map a YAML alias shares is not shared. */
+static void test_shared_label_values(void)
+{
+	bench b;
+	open_bench(&b, "commonLabels: {app: web, tier: a}\n",
+		   "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n"
+		   "spec:\n  selector:\n    matchLabels: {tier: old}\n"
+		   "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  labels: &l {x: y1}\n"
+		   "data: {}\nspec:\n  selector: *l\n");
+	from_resource_file(&b);
+	CHECK_INT(rn_labels(b.r, &b.k, &b.a), 0);
+	kv_node *next[1];
+	CHECK(load(b.r, "labels:\n- pairs: {app: shop, tier: b, x: y2}\n", next, 1) == 1);
+	b.k.root = next[0];
+	CHECK_INT(rn_labels(b.r, &b.k, &b.a), 0);
+	const kv_node *d = obj(&b, 0);
+	CHECK_STR(str_at(d, "metadata.labels.app"), "shop");
+	CHECK_STR(str_at(d, "spec.selector.matchLabels.app"), "shop");
+	CHECK_STR(str_at(d, "spec.template.metadata.labels.app"), "shop");
+	CHECK_STR(str_at(d, "spec.selector.matchLabels.tier"), "a"); /* was there: its own node */
+	CHECK_STR(str_at(d, "spec.template.metadata.labels.tier"), "b");
+	CHECK_STR(str_at(obj(&b, 1), "metadata.labels.x"), "y2");
+	CHECK_STR(str_at(obj(&b, 1), "spec.selector.x"), "y1");
+	CHECK(at(obj(&b, 1), "spec.selector.app") == NULL);
+	CHECK_INT(kv_render_problem_count(b.r), 0);
+	close_bench(&b);
+}
+
 static void test_label_problems(void)
 {
 	bench b;
@@ -397,7 +436,7 @@ int main(void)
 	static const th_test tests[] = {
 		TEST(test_defaults_parse), TEST(test_scope),          TEST(test_namespace),
 		TEST(test_namespace_conflict), TEST(test_prefix_suffix), TEST(test_common_labels),
-		TEST(test_label_entries), TEST(test_many_labels), TEST(test_label_problems),  TEST(test_replicas),
+		TEST(test_label_entries), TEST(test_many_labels), TEST(test_shared_label_values), TEST(test_label_problems),  TEST(test_replicas),
 		TEST(test_images),        TEST(test_images_everywhere), TEST(test_image_problems), TEST(test_image_budget),
 	};
 	return th_run(tests, sizeof tests / sizeof tests[0]);
