@@ -417,11 +417,6 @@ static int pair_cmp(const void *pa, const void *pb)
 	return c ? c : a->klen < b->klen ? -1 : a->klen > b->klen;
 }
 
-static void put(kv_render *r, kv_node *obj, const char *key, kv_node *v, const kv_node *cause)
-{
-	rn_set(r, obj, key, v, cause);
-}
-
 static kv_node *copy_map(kv_render *r, const kv_node *m)
 {
 	return m ? rn_copy(r, m) : NULL;
@@ -435,24 +430,24 @@ static kv_node *make_object(gen *g, const kv_node *name, const kv_node *ns, cons
 	kv_render *r = g->r;
 	const kv_node *e = g->entry;
 	kv_node *obj = rn_new_map(r, e);
-	put(r, obj, "apiVersion", rn_new_string(r, "v1", 2, e), e);
-	put(r, obj, "kind", rn_new_string(r, g->secret ? "Secret" : "ConfigMap", g->secret ? 6 : 9, e), e);
+	rn_set(r, obj, "apiVersion", rn_new_string(r, "v1", 2, e), e);
+	rn_set(r, obj, "kind", rn_new_string(r, g->secret ? "Secret" : "ConfigMap", g->secret ? 6 : 9, e), e);
 	kv_node *meta = rn_new_map(r, e);
-	put(r, obj, "metadata", meta, e);
-	put(r, meta, "name", rn_copy(r, name), e);
+	rn_set(r, obj, "metadata", meta, e);
+	rn_set(r, meta, "name", rn_copy(r, name), e);
 	if (ns && *ns->u.s)
-		put(r, meta, "namespace", rn_copy(r, ns), e);
+		rn_set(r, meta, "namespace", rn_copy(r, ns), e);
 	if (o->labels && o->labels->len)
-		put(r, meta, "labels", copy_map(r, o->labels), e);
+		rn_set(r, meta, "labels", copy_map(r, o->labels), e);
 	if (o->annotations && o->annotations->len)
-		put(r, meta, "annotations", copy_map(r, o->annotations), e);
+		rn_set(r, meta, "annotations", copy_map(r, o->annotations), e);
 	if (g->secret)
-		put(r, obj, "type", type ? rn_copy(r, type_at) : rn_new_string(r, "Opaque", 6, e), e);
+		rn_set(r, obj, "type", type ? rn_copy(r, type_at) : rn_new_string(r, "Opaque", 6, e), e);
 	kv_sort(ps->items, ps->n, sizeof *ps->items, pair_cmp);
 	kv_node *data = NULL, *binary = NULL;
 	if (g->secret) {
 		data = rn_new_map(r, e);
-		put(r, obj, "data", data, e);
+		rn_set(r, obj, "data", data, e);
 	}
 	for (size_t i = 0; i < ps->n; i++) {
 		const kvpair *p = &ps->items[i];
@@ -462,16 +457,18 @@ static kv_node *make_object(gen *g, const kv_node *name, const kv_node *ns, cons
 		kv_node **target = text || g->secret ? &data : &binary;
 		if (!*target) {
 			*target = rn_new_map(r, e);
-			put(r, obj, *target == data ? "data" : "binaryData", *target, e);
+			rn_set(r, obj, *target == data ? "data" : "binaryData", *target, e);
 		}
 		char *key = kv_arena_strndup(r->arena, p->key, p->klen);
 		rn_set(r, *target, key, rn_new_string(r, v, n, p->at), p->at);
 	}
 	if (o->immutable) {
-		kv_node *t = rn_new_map(r, e);
+		kv_node *t = rn_new_string(r, "", 0, e); /* a node at the entry, made a boolean */
 		t->type = KV_BOOL;
+		t->flags = 0;
+		t->len = 0;
 		t->u.b = true;
-		put(r, obj, "immutable", t, e);
+		rn_set(r, obj, "immutable", t, e);
 	}
 	return obj;
 }
@@ -632,9 +629,8 @@ static bool add_object(gen *g, rn_acc *a, kv_node *obj, unsigned flags, const kv
 	return true;
 }
 
-static unsigned behavior_flags(gen *g, const char *b)
+static unsigned behavior_flags(const char *b)
 {
-	(void)g;
 	if (b && strcmp(b, "merge") == 0)
 		return RN_BEHAVIOR_MERGE;
 	if (b && strcmp(b, "replace") == 0)
@@ -682,7 +678,7 @@ static bool generate_one(kv_render *r, const rn_kust *k, rn_acc *a, const kv_nod
 	if (ok) {
 		kv_node *obj = make_object(&g, kv_map_get(e, "name"), kv_map_get(e, "namespace"), type,
 					   kv_map_get(e, "type"), &ps, &o);
-		unsigned flags = RN_GENERATED | (o.nohash ? 0 : RN_NEEDS_HASH) | behavior_flags(&g, behavior);
+		unsigned flags = RN_GENERATED | (o.nohash ? 0 : RN_NEEDS_HASH) | behavior_flags(behavior);
 		ok = add_object(&g, a, obj, flags, kv_map_get(e, "behavior"));
 	}
 	free(ps.items);
