@@ -62,7 +62,7 @@ static bool compile_rule(kv_render *r, const rn_kust *k, image_rule *ir, const c
 	kv_buf_printf(&b, "^%s(:[a-zA-Z0-9_.{}-]*)?(@sha256:[a-zA-Z0-9_.{}-]*)?$", name);
 	int code;
 	PCRE2_SIZE off;
-	ir->re = pcre2_compile((PCRE2_SPTR)b.data, b.len, PCRE2_UTF | PCRE2_DOLLAR_ENDONLY | PCRE2_NEVER_BACKSLASH_C,
+	ir->re = pcre2_compile((PCRE2_SPTR)b.data, b.len, PCRE2_UTF | PCRE2_MATCH_INVALID_UTF | PCRE2_DOLLAR_ENDONLY | PCRE2_NEVER_BACKSLASH_C,
 			       &code, &off, NULL);
 	kv_buf_free(&b);
 	if (!ir->re) {
@@ -135,8 +135,12 @@ static int rule_matches(kv_render *r, image_rule *ir, const kv_node *s)
 	if (!ir->limit_hit) {
 		ir->limit_hit = true;
 		const kv_node *at = kv_map_get(ir->entry, "name");
-		rn_problem(r, 0, at ? at : ir->entry, KV_RULE_LIMIT_REGEX, "simplify the name",
-			   "image name pattern ran out of its matching budget on \"%.60s\"", s->u.s);
+		if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT)
+			rn_problem(r, 0, at ? at : ir->entry, KV_RULE_LIMIT_REGEX, "simplify the name",
+				   "image name pattern ran out of its matching budget on \"%.60s\"", s->u.s);
+		else
+			rn_problem(r, 0, at ? at : ir->entry, KV_RULE_RENDER_KUSTOMIZATION, NULL,
+				   "image name pattern cannot be matched against \"%.60s\" (PCRE2 error %d)", s->u.s, rc);
 	}
 	return -1;
 }
