@@ -442,7 +442,7 @@ static kv_node *make_object(gen *g, const kv_node *name, const kv_node *ns, cons
 	if (o->annotations && o->annotations->len)
 		rn_set(r, meta, "annotations", copy_map(r, o->annotations), e);
 	if (g->secret)
-		rn_set(r, obj, "type", type ? rn_copy(r, type_at) : rn_new_string(r, "Opaque", 6, e), e);
+		rn_set(r, obj, "type", type && *type ? rn_copy(r, type_at) : rn_new_string(r, "Opaque", 6, e), e);
 	kv_sort(ps->items, ps->n, sizeof *ps->items, pair_cmp);
 	kv_node *data = NULL, *binary = NULL;
 	if (g->secret) {
