@@ -94,10 +94,11 @@ static kv_node *update_value(kv_render *r, pairs_ctx *c, const kv_node *val, kv_
 		c->uses = kv_map_new();
 		count_uses(c->uses, c->obj, 0);
 	}
-	uint64_t *uses = kv_map_find(c->uses, &old, sizeof old);
-	if (uses && *uses > 1) {
+	uint64_t *at = kv_map_find(c->uses, &old, sizeof old);
+	uint64_t uses = at ? *at : 0; /* read before the map grows */
+	if (uses > 1) {
 		replace_node(c->obj, old, v, 0);
-		*kv_map_slot(c->uses, &v, sizeof v, NULL) = *uses;
+		*kv_map_slot(c->uses, &v, sizeof v, NULL) = uses;
 	}
 	return v;
 }
