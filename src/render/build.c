@@ -476,7 +476,10 @@ static bool add_resource(kv_render *r, const rn_kust *k, rn_acc *a, const kv_nod
 		break;
 	}
 	case RN_ABSENT:
-		if (looks_remote(rel))
+		if (rn_fs_escapes(r, path))
+			rn_problem(r, k->src, entry, KV_RULE_RENDER_PATH, "kvet never reads outside the repository",
+				   "%s leads out of the repository through a symbolic link", rel);
+		else if (looks_remote(rel))
 			rn_problem(r, k->src, entry, KV_RULE_RENDER_UNSUPPORTED,
 				   "kvet reads only the repository; vendor the base into it to have it checked",
 				   "%s is not in the repository and reads as a remote base: not rendered", rel);

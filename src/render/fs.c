@@ -111,17 +111,46 @@ static char *worktree_path(kv_render *r, const char *rel)
 	return full;
 }
 
+/* What a work tree path is, as far as known: kinds are cached per path (value: kind + 1, plus
+ * SAFE when the path is no symbolic link and lies in a folder known to be in the repository,
+ * so reading it needs no realpath). Listing a folder fills the cache for its entries. */
+#define SAFE 0x100u
+#define ESCAPES 0x200u /* a symbolic link that leads out of the repository */
+
+static void remember_kind(kv_render *r, const char *path, size_t len, rn_kind k, bool safe)
+{
+	*kv_map_slot(r->kinds, path, len, NULL) = (uint64_t)k + 1 + (safe ? SAFE : 0);
+}
+
+static bool known_safe(kv_render *r, const char *path)
+{
+	uint64_t *v = kv_map_find(r->kinds, path, strlen(path));
+	return v && (*v & SAFE);
+}
+
 rn_kind rn_fs_kind(kv_render *r, const char *path)
 {
 	if (r->o.rev) {
 		int k = kv_source_rev_kind(r->o.rev, path);
 		return k == 1 ? RN_FILE : k == 2 ? RN_DIR : RN_ABSENT;
 	}
+	uint64_t *v = kv_map_find(r->kinds, path, strlen(path));
+	if (v)
+		return (rn_kind)((*v & 0xff) - 1);
 	char *full = worktree_path(r, path);
 	struct stat st;
 	rn_kind k = !full || stat(full, &st) != 0 ? RN_ABSENT : S_ISDIR(st.st_mode) ? RN_DIR : S_ISREG(st.st_mode) ? RN_FILE : RN_ABSENT;
 	free(full);
+	remember_kind(r, path, strlen(path), k, false);
+	if (!full)
+		*kv_map_find(r->kinds, path, strlen(path)) |= ESCAPES;
 	return k;
+}
+
+bool rn_fs_escapes(kv_render *r, const char *path)
+{
+	uint64_t *v = r->o.rev ? NULL : kv_map_find(r->kinds, path, strlen(path));
+	return v && (*v & ESCAPES);
 }
 
 static int read_bytes(kv_render *r, const char *path, kv_buf *data, kv_buf *err)
@@ -134,7 +163,7 @@ static int read_bytes(kv_render *r, const char *path, kv_buf *data, kv_buf *err)
 			kv_buf_puts(err, "absent from the revision, or larger than limits.fileSize");
 		return rc == 0 ? 0 : -1;
 	}
-	char *full = worktree_path(r, path);
+	char *full = known_safe(r, path) ? kv_xasprintf("%s/%s", r->o.root, path) : worktree_path(r, path);
 	if (!full) {
 		kv_buf_puts(err, "a symbolic link that leads out of the repository");
 		return -1;
@@ -221,12 +250,20 @@ int rn_fs_list(kv_render *r, const char *dir, char ***names, size_t *n)
 		return -1;
 	size_t cap = 0;
 	struct dirent *e;
+	kv_buf entry = KV_BUF_INIT;
 	while ((e = readdir(d))) {
 		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
 			continue;
 		KV_GROW(*names, cap, *n + 1);
 		(*names)[(*n)++] = kv_xstrdup(e->d_name);
+		if (e->d_type == DT_DIR || e->d_type == DT_REG) {
+			/* no link, in a folder that is in the repository: in the repository too */
+			kv_buf_truncate(&entry, 0);
+			kv_buf_printf(&entry, "%s%s%s", dir, *dir ? "/" : "", e->d_name);
+			remember_kind(r, entry.data, entry.len, e->d_type == DT_DIR ? RN_DIR : RN_FILE, true);
+		}
 	}
+	kv_buf_free(&entry);
 	closedir(d);
 	kv_sort(*names, *n, sizeof **names, str_cmp);
 	return 0;
@@ -329,6 +366,7 @@ kv_render *kv_render_new(const kv_render_opts *o)
 		kv_limits_default(&r->o.limits);
 	r->arena = kv_arena_new();
 	r->file_index = kv_map_new();
+	r->kinds = kv_map_new();
 	if (o->root) {
 		char real[PATH_MAX];
 		r->root_real = kv_xstrdup(realpath(o->root, real) ? real : o->root);
@@ -349,6 +387,7 @@ void kv_render_free(kv_render *r)
 	free(r->stack);
 	free(r->root_real);
 	kv_map_free(r->file_index);
+	kv_map_free(r->kinds);
 	kv_arena_free(r->arena);
 	free(r);
 }

@@ -173,6 +173,7 @@ struct kv_render {
 	rn_file *files;  /* by file number - 1 */
 	size_t nfiles, capfiles;
 	kv_map *file_index; /* path -> file number */
+	kv_map *kinds;      /* work tree path -> what it is (fs.c) */
 	kv_render_problem *problems;
 	size_t nproblems, capproblems;
 	const char **stack; /* kustomization folders being built, for cycles */
@@ -193,6 +194,9 @@ void rn_problem_path(kv_render *r, const char *path, kv_rule rule, const char *h
 
 /* fs.c. Paths are relative to the root and normalized ("a/b"); "" is the root. */
 rn_kind rn_fs_kind(kv_render *r, const char *path);
+/* True when path was found to be a symbolic link leading out of the repository (rn_fs_kind
+ * says RN_ABSENT for it). */
+bool rn_fs_escapes(kv_render *r, const char *path);
 /* Reads a file once per render: its number (>= 1), or 0 with a problem reported against
  * the referrer (src, at). */
 uint16_t rn_fs_read(kv_render *r, const char *path, uint16_t src, const kv_node *at);

@@ -28,5 +28,16 @@ run "$KVET" check outside.yaml -s "$MINI"
 expect_code 0 "explicit outside link"
 expect_out "outside.yaml: warning: a symbolic link to" "explicit outside link note"
 
+# A kustomization never reads through a link that leads out of the repository, and says so.
+mkdir -p app
+ln -s ../real/cm.yaml app/inside.yaml
+printf 'resources:\n- ../outside.yaml\n- ../etc-link/hostname\n- inside.yaml\n' > app/kustomization.yaml
+run "$KVET" render --kustomize app
+expect_code 1 "render through outside links"
+expect_out "app/kustomization.yaml:2:3: error: ../outside.yaml leads out of the repository through a symbolic link [render/path]" "render: outside file link"
+expect_out "app/kustomization.yaml:3:3: error: ../etc-link/hostname leads out of the repository through a symbolic link [render/path]" "render: outside folder link"
+expect_out "name: real" "render: a link inside is read"
+expect_no_out "name: secret" "render: nothing outside is read"
+
 cd "$ROOT" || exit 1
 finish
