@@ -181,27 +181,53 @@ static bool in_any(const char *path, char *const *dirs, size_t n)
 	return false;
 }
 
-/* Reads every manifest file (Helm templates aside) and sorts out the reconciler objects. */
+static bool mentions(const rn_file *f, const char *word)
+{
+	return memmem(f->text, f->len, word, strlen(word)) != NULL;
+}
+
+/* Parses file i and sorts out its reconciler objects. */
+static void classify_file(kv_render *r, un_scan *s, size_t i)
+{
+	kv_node **docs;
+	size_t mark = r->nproblems;
+	size_t n = rn_load_docs(r, s->srcs[i], &docs);
+	forget_problems(r, mark);
+	for (size_t d = 0; d < n; d++)
+		if (docs[d]->type == KV_MAP)
+			classify(s, docs[d], s->srcs[i]);
+}
+
+/* Reads every manifest file (Helm templates aside) and sorts out the reconciler objects.
+ * Only files that name a reconciler's API group are parsed for them (most files do not), and
+ * ConfigMaps and Secrets (substitution sources) only when there are Flux Kustomizations. */
 static void read_all(kv_render *r, un_scan *s)
 {
 	s->srcs = kv_xcalloc(s->nfiles ? s->nfiles : 1, sizeof *s->srcs);
+	bool *sources = kv_xcalloc(s->nfiles ? s->nfiles : 1, sizeof *sources);
 	for (size_t i = 0; i < s->nfiles; i++) {
 		if (in_any(s->files[i], s->charts, s->ncharts))
 			continue;
 		size_t mark = r->nproblems;
 		uint16_t src = rn_fs_read(r, s->files[i], 0, NULL);
-		kv_node **docs;
-		size_t n = src ? rn_load_docs(r, src, &docs) : 0;
 		bool limit = !src && r->nproblems > mark && r->problems[r->nproblems - 1].rule == KV_RULE_RENDER_LIMIT;
 		if (!limit)
 			forget_problems(r, mark);
 		s->srcs[i] = src;
-		for (size_t d = 0; d < n; d++)
-			if (docs[d]->type == KV_MAP)
-				classify(s, docs[d], src);
 		if (limit)
 			break;
+		if (!src)
+			continue;
+		const rn_file *f = &r->files[src - 1];
+		if (mentions(f, "fluxcd.io") || mentions(f, "argoproj.io"))
+			classify_file(r, s, i);
+		else
+			sources[i] = mentions(f, "ConfigMap") || mentions(f, "Secret");
 	}
+	for (size_t i = 0; s->flux.n && i < s->nfiles; i++)
+		if (sources[i])
+			classify_file(r, s, i);
+	free(sources);
 }
 
 /* ---- the fallback: kustomization roots and plain manifests ---- */
