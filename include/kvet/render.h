@@ -111,6 +111,7 @@ typedef struct {
 	const kv_node **depends_at; /* where each is written */
 	size_t ndepends;
 	bool rendered;         /* false when kvet could not render it (the reason is a problem) */
+	bool external;         /* its source is another repository or a chart repository */
 	kv_render_result result;
 } kv_unit;
 

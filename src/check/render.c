@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 struct ck_render {
 	kv_source *src;
@@ -80,9 +81,19 @@ static void render_at(ck_render *cr, const char *root)
 	cr->rc = kv_render_units(cr->r, &cr->units);
 }
 
+static bool folder_below(const char *root, const char *rel)
+{
+	char *p = kv_xasprintf("%s/%s", root, rel);
+	struct stat st;
+	bool dir = stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+	free(p);
+	return dir;
+}
+
 /* Rendered from a folder below the project root, the units may need the rest: a
- * kustomization reaching above it (render/path), or Flux and Argo CD paths, which start at
- * the repository's root. Then the project root is rendered instead. */
+ * kustomization reaching above it (render/path), or a Flux or Argo CD path that is no folder
+ * below it (their paths start at the repository's root). Then the project root is rendered
+ * instead. */
 static bool needs_root(ck_render *cr)
 {
 	const char *top = kv_source_root(cr->src);
@@ -93,9 +104,12 @@ static bool needs_root(ck_render *cr)
 	for (size_t i = 0; below && i < kv_render_problem_count(cr->r); i++)
 		if (kv_render_problem_at(cr->r, i)->rule == KV_RULE_RENDER_PATH)
 			return true;
-	for (size_t k = 0; below && cr->rc == 0 && k < cr->units.n; k++)
-		if (cr->units.items[k].kind == KV_UNIT_FLUX || cr->units.items[k].kind == KV_UNIT_ARGO)
+	for (size_t k = 0; below && cr->rc == 0 && k < cr->units.n; k++) {
+		const kv_unit *u = &cr->units.items[k];
+		if ((u->kind == KV_UNIT_FLUX || u->kind == KV_UNIT_ARGO) && !u->rendered && !u->external && u->path &&
+		    !folder_below(cr->root, u->path))
 			return true;
+	}
 	return false;
 }
 

@@ -368,6 +368,7 @@ static void app_source(kv_render *r, un_scan *s, const kv_node *app, const kv_no
 	u->namespace = kv_str(dest) && *kv_str(dest) ? kv_str(dest) : NULL;
 	u->prune = prune && prune->type == KV_BOOL && prune->u.b;
 	if (kv_map_get(src, "chart")) {
+		u->external = true;
 		rn_problem(r, src->src, kv_map_get(src, "chart"), KV_RULE_RENDER_EXTERNAL, NULL,
 			   "the source is chart %s of the Helm repository %s: not rendered", kv_str(kv_map_get(src, "chart")),
 			   repo ? repo : "?");

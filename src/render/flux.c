@@ -231,7 +231,7 @@ static char *inside_root(const char *path)
 
 /* The folder a Kustomization renders, relative to the repository root (heap), or NULL when
  * its source is not this repository (said) or its path leads out of it. */
-static char *unit_folder(kv_render *r, un_scan *s, const un_doc *ks, const char *ns)
+static char *unit_folder(kv_render *r, un_scan *s, const un_doc *ks, const char *ns, bool *external)
 {
 	const kv_node *spec = kv_map_get(ks->doc, "spec");
 	const kv_node *ref = kv_map_get(spec, "sourceRef"), *pathn = kv_map_get(spec, "path");
@@ -257,6 +257,7 @@ static char *unit_folder(kv_render *r, un_scan *s, const un_doc *ks, const char 
 	else if (strcmp(kind, "ExternalArtifact") == 0)
 		folder = artifact_path(s, sns, name, rel);
 	if (!folder) {
+		*external = true;
 		const char *u = kv_str(url);
 		rn_problem(r, ks->src, ref, KV_RULE_RENDER_EXTERNAL,
 			   "kvet renders what this repository holds; check the other source on its own",
@@ -267,6 +268,24 @@ static char *unit_folder(kv_render *r, un_scan *s, const un_doc *ks, const char 
 			   u ? u : "", u ? ")" : "");
 	}
 	free(rel);
+	return folder;
+}
+
+/* A path that is no folder from the top may be from the root of a repository kept below it
+ * (a folder of several repositories checked at once): the folder below the highest folder
+ * above the Kustomization's file where it is one, or folder itself (heap, folder consumed). */
+static char *nested_root(kv_render *r, const char *file, char *folder)
+{
+	if (!file)
+		return folder;
+	for (const char *slash = strchr(file, '/'); slash; slash = strchr(slash + 1, '/')) {
+		char *try = kv_xasprintf("%.*s%s%s", (int)(slash - file), file, *folder ? "/" : "", folder);
+		if (rn_fs_kind(r, try) == RN_DIR) {
+			free(folder);
+			return try;
+		}
+		free(try);
+	}
 	return folder;
 }
 
@@ -327,9 +346,11 @@ static void flux_unit(kv_render *r, un_scan *s, const kv_node *doc, const char *
 	const kv_node *spec = kv_map_get(doc, "spec");
 	const char *name = meta_str(doc, "name");
 	char *full = kv_xasprintf("%s/%s", ns, name ? name : "?");
-	char *folder = spec && spec->type == KV_MAP ? unit_folder(r, s, &ks, ns) : NULL;
+	bool external = false;
+	char *folder = spec && spec->type == KV_MAP ? unit_folder(r, s, &ks, ns, &external) : NULL;
 	const char *written = kv_str(kv_map_get(spec, "path"));
 	kv_unit *u = un_add(r, s, KV_UNIT_FLUX, full, folder ? folder : written ? written : "");
+	u->external = external;
 	free(full);
 	u->def = doc;
 	if (!name)
@@ -346,6 +367,10 @@ static void flux_unit(kv_render *r, un_scan *s, const kv_node *doc, const char *
 	depends(r, u, spec, ns);
 	if (!folder)
 		return;
+	if (rn_fs_kind(r, folder) != RN_DIR) {
+		folder = nested_root(r, kv_render_file_path(r, doc->src), folder);
+		u->path = un_str(r, folder);
+	}
 	if (rn_fs_kind(r, folder) != RN_DIR) {
 		const kv_node *at = kv_map_get(spec, "path") ? kv_map_get(spec, "path") : spec;
 		rn_problem(r, doc->src, at, KV_RULE_RENDER_MISSING, NULL, "%s is not a folder of the %s: Flux fails the Kustomization",
