@@ -28,6 +28,9 @@ typedef struct {
 	kv_limits limits;  /* for every file read */
 	uint32_t max_files;   /* files one render may read (a bound on cycles and fan-out) */
 	uint64_t max_objects; /* objects one build may produce */
+	/* The plain unit (kv_render_units) lists its files without parsing their objects, for a
+	 * caller that reads those files itself (kvet check). */
+	bool plain_files;
 } kv_render_opts;
 
 #define KV_RENDER_MAX_FILES 20000u
@@ -112,6 +115,8 @@ typedef struct {
 	size_t ndepends;
 	bool rendered;         /* false when kvet could not render it (the reason is a problem) */
 	bool external;         /* its source is another repository or a chart repository */
+	const uint16_t *files; /* the plain unit: the files it applies (render file numbers) */
+	size_t nfiles;
 	kv_render_result result;
 } kv_unit;
 

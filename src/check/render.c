@@ -75,6 +75,7 @@ static void render_at(ck_render *cr, const char *root)
 		.limits = cr->o->limits,
 		.max_files = KV_RENDER_MAX_FILES,
 		.max_objects = KV_RENDER_MAX_OBJECTS,
+		.plain_files = true, /* the check reads plain files itself */
 	};
 	cr->root = root;
 	cr->r = kv_render_new(&ro);
@@ -247,6 +248,11 @@ static void find_read(ck_render *cr)
 		const kv_unit *u = &cr->units.items[k];
 		for (size_t i = 0; i < u->result.n; i++)
 			mark_read(cr, u->result.objects[i], u->kind != KV_UNIT_PLAIN, 0);
+		for (size_t i = 0; i < u->nfiles; i++) {
+			uint32_t file = u->files[i] <= cr->nsrc ? cr->file_of[u->files[i]] : UINT32_MAX;
+			if (file < cr->nentries)
+				cr->read[file] = true;
+		}
 		if (u->rendered || !u->path)
 			continue;
 		char *joined = kv_path_join(cr->root, u->path);

@@ -128,6 +128,35 @@ static bool known_safe(kv_render *r, const char *path)
 	return v && (*v & SAFE);
 }
 
+/* Lists the folder of path, once, so that what its entries are is known; false when that
+ * folder is not known to be a folder of the repository. */
+static bool list_parent(kv_render *r, const char *path, int depth)
+{
+	const char *slash = strrchr(path, '/');
+	size_t n = slash ? (size_t)(slash - path) : 0;
+	if (kv_map_find(r->listed, path, n))
+		return true;
+	if (depth > 64)
+		return false;
+	if (n) {
+		char *dir = kv_xstrndup(path, n);
+		bool ok = list_parent(r, dir, depth + 1);
+		uint64_t *v = ok ? kv_map_find(r->kinds, dir, n) : NULL;
+		free(dir);
+		if (!v || (*v & 0xff) != RN_DIR + 1 || !(*v & SAFE))
+			return false;
+	}
+	char *dir = kv_xstrndup(path, n), **names;
+	size_t count;
+	bool ok = rn_fs_list(r, dir, &names, &count) == 0;
+	for (size_t i = 0; ok && i < count; i++)
+		free(names[i]);
+	if (ok)
+		free(names);
+	free(dir);
+	return ok;
+}
+
 rn_kind rn_fs_kind(kv_render *r, const char *path)
 {
 	if (r->o.rev) {
@@ -137,6 +166,16 @@ rn_kind rn_fs_kind(kv_render *r, const char *path)
 	uint64_t *v = kv_map_find(r->kinds, path, strlen(path));
 	if (v)
 		return (rn_kind)((*v & 0xff) - 1);
+	if (*path && list_parent(r, path, 0)) {
+		v = kv_map_find(r->kinds, path, strlen(path));
+		if (v)
+			return (rn_kind)((*v & 0xff) - 1);
+		/* a link (listings do not vouch for those), or nothing */
+		char *slash = strrchr(path, '/');
+		const char *name = slash ? slash + 1 : path;
+		if (!kv_map_find(r->links, path, strlen(path)) || !*name)
+			return RN_ABSENT;
+	}
 	char *full = worktree_path(r, path);
 	struct stat st;
 	rn_kind k = !full || stat(full, &st) != 0 ? RN_ABSENT : S_ISDIR(st.st_mode) ? RN_DIR : S_ISREG(st.st_mode) ? RN_FILE : RN_ABSENT;
@@ -243,11 +282,12 @@ int rn_fs_list(kv_render *r, const char *dir, char ***names, size_t *n)
 		free(all);
 		return 0;
 	}
-	char *full = worktree_path(r, dir);
+	char *full = known_safe(r, dir) ? kv_xasprintf("%s/%s", r->o.root, dir) : worktree_path(r, dir);
 	DIR *d = full ? opendir(full) : NULL;
 	free(full);
 	if (!d)
 		return -1;
+	*kv_map_slot(r->listed, dir, strlen(dir), NULL) = 1;
 	size_t cap = 0;
 	struct dirent *e;
 	kv_buf entry = KV_BUF_INIT;
@@ -256,12 +296,12 @@ int rn_fs_list(kv_render *r, const char *dir, char ***names, size_t *n)
 			continue;
 		KV_GROW(*names, cap, *n + 1);
 		(*names)[(*n)++] = kv_xstrdup(e->d_name);
-		if (e->d_type == DT_DIR || e->d_type == DT_REG) {
-			/* no link, in a folder that is in the repository: in the repository too */
-			kv_buf_truncate(&entry, 0);
-			kv_buf_printf(&entry, "%s%s%s", dir, *dir ? "/" : "", e->d_name);
+		kv_buf_truncate(&entry, 0);
+		kv_buf_printf(&entry, "%s%s%s", dir, *dir ? "/" : "", e->d_name);
+		if (e->d_type == DT_DIR || e->d_type == DT_REG) /* no link, in a folder of the repository */
 			remember_kind(r, entry.data, entry.len, e->d_type == DT_DIR ? RN_DIR : RN_FILE, true);
-		}
+		else if (e->d_type != DT_REG)
+			*kv_map_slot(r->links, entry.data, entry.len, NULL) = 1; /* found out when asked */
 	}
 	kv_buf_free(&entry);
 	closedir(d);
@@ -320,9 +360,24 @@ static void yaml11_strings(kv_render *r, line_table *t, kv_node *n, int depth)
 	}
 }
 
+/* Copies of the documents kept for a file loaded more than once (rn_load_docs). */
+static size_t cloned_docs(kv_render *r, const rn_file *f, kv_node ***docs)
+{
+	kv_node **arr = kv_arena_alloc(r->arena, sizeof *arr * (f->ndocs ? f->ndocs : 1));
+	for (size_t i = 0; i < f->ndocs; i++)
+		arr[i] = kv_node_clone(r->arena, f->docs[i]);
+	*docs = arr;
+	return f->ndocs;
+}
+
 size_t rn_load_docs(kv_render *r, uint16_t src, kv_node ***docs)
 {
-	const rn_file *f = &r->files[src - 1];
+	rn_file *f = &r->files[src - 1];
+	/* A file most builds read once is parsed when read; one read again (a base or component
+	 * several units share) is parsed a second time and kept, and copied from then on. */
+	if (f->kept && f->kept_config == f->config)
+		return cloned_docs(r, f, docs);
+	bool keep = f->loads++ == 1 && !f->kept;
 	kv_diags d;
 	kv_diags_init(&d, NULL, 0);
 	kv_loader *l = kv_loader_new(f->text, f->len, kv_syntax_for_path(f->path), &r->o.limits, &d);
@@ -350,6 +405,13 @@ size_t rn_load_docs(kv_render *r, uint16_t src, kv_node ***docs)
 	if (n)
 		memcpy(arr, out, sizeof *arr * n);
 	free(out);
+	if (keep) {
+		f->docs = arr;
+		f->ndocs = n;
+		f->kept = true;
+		f->kept_config = f->config;
+		return cloned_docs(r, f, docs);
+	}
 	*docs = arr;
 	return n;
 }
@@ -367,6 +429,8 @@ kv_render *kv_render_new(const kv_render_opts *o)
 	r->arena = kv_arena_new();
 	r->file_index = kv_map_new();
 	r->kinds = kv_map_new();
+	r->listed = kv_map_new();
+	r->links = kv_map_new();
 	if (o->root) {
 		char real[PATH_MAX];
 		r->root_real = kv_xstrdup(realpath(o->root, real) ? real : o->root);
@@ -388,6 +452,8 @@ void kv_render_free(kv_render *r)
 	free(r->root_real);
 	kv_map_free(r->file_index);
 	kv_map_free(r->kinds);
+	kv_map_free(r->listed);
+	kv_map_free(r->links);
 	kv_arena_free(r->arena);
 	free(r);
 }

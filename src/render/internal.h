@@ -23,6 +23,11 @@ typedef struct {
 	size_t len;
 	bool applied; /* read as manifests by a build */
 	bool config;  /* a kustomization: YAML 1.1 booleans stay booleans (rn_load_docs) */
+	/* rn_load_docs: how often loaded; the documents kept (never edited) once loaded twice */
+	unsigned loads;
+	bool kept, kept_config;
+	kv_node **docs;
+	size_t ndocs;
 } rn_file;
 
 /* ---- resources ---- */
@@ -174,6 +179,8 @@ struct kv_render {
 	size_t nfiles, capfiles;
 	kv_map *file_index; /* path -> file number */
 	kv_map *kinds;      /* work tree path -> what it is (fs.c) */
+	kv_map *listed;     /* work tree folders listed */
+	kv_map *links;      /* entries of listed folders that are links or special files */
 	kv_render_problem *problems;
 	size_t nproblems, capproblems;
 	const char **stack; /* kustomization folders being built, for cycles */

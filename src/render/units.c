@@ -219,7 +219,9 @@ static void read_all(kv_render *r, un_scan *s)
 		if (!src)
 			continue;
 		const rn_file *f = &r->files[src - 1];
-		if (mentions(f, "fluxcd.io") || mentions(f, "argoproj.io"))
+		if (mentions(f, "kustomize.toolkit.fluxcd.io") || mentions(f, "source.extensions.fluxcd.io") ||
+		    (mentions(f, "source.toolkit.fluxcd.io") && mentions(f, "GitRepository")) ||
+		    (mentions(f, "argoproj.io") && mentions(f, "Application")))
 			classify_file(r, s, i);
 		else
 			sources[i] = mentions(f, "ConfigMap") || mentions(f, "Secret");
@@ -306,11 +308,13 @@ static char *dir_of(const char *path)
 	return slash ? kv_xstrndup(path, (size_t)(slash - path)) : kv_xstrdup("");
 }
 
-/* Files no unit applied, outside kustomization folders and charts: their objects. */
+/* Files no unit applied, outside kustomization folders and charts: their objects (or, with
+ * plain_files, the files that hold objects: an apiVersion and a kind). */
 static void plain_unit(kv_render *r, un_scan *s)
 {
 	kv_node **objs = NULL;
-	size_t n = 0, cap = 0;
+	size_t n = 0, cap = 0, nsrcs = 0, capsrcs = 0;
+	uint16_t *srcs = NULL;
 	for (size_t i = 0; i < s->nfiles; i++) {
 		uint16_t src = s->srcs[i];
 		char *dir = dir_of(s->files[i]);
@@ -319,25 +323,41 @@ static void plain_unit(kv_render *r, un_scan *s)
 		free(dir);
 		if (skip)
 			continue;
-		kv_node **docs;
-		size_t nd = rn_load_docs(r, src, &docs), before = n;
-		for (size_t d = 0; d < nd; d++) {
-			if (!kv_str(kv_map_get(docs[d], "apiVersion")) || !kv_str(kv_map_get(docs[d], "kind")))
-				continue;
-			KV_GROW(objs, cap, n + 1);
-			objs[n++] = docs[d];
+		bool applies;
+		if (r->o.plain_files) {
+			applies = mentions(&r->files[src - 1], "apiVersion") && mentions(&r->files[src - 1], "kind");
+		} else {
+			kv_node **docs;
+			size_t nd = rn_load_docs(r, src, &docs), before = n;
+			for (size_t d = 0; d < nd; d++) {
+				if (!kv_str(kv_map_get(docs[d], "apiVersion")) || !kv_str(kv_map_get(docs[d], "kind")))
+					continue;
+				KV_GROW(objs, cap, n + 1);
+				objs[n++] = docs[d];
+			}
+			applies = n > before;
 		}
-		r->files[src - 1].applied = n > before; /* the plain unit applies it */
+		r->files[src - 1].applied = applies; /* the plain unit applies it */
+		if (applies) {
+			KV_GROW(srcs, capsrcs, nsrcs + 1);
+			srcs[nsrcs++] = src;
+		}
 	}
-	if (n) {
+	if (nsrcs) {
 		kv_unit *u = un_add(r, s, KV_UNIT_PLAIN, "plain", "");
 		u->rendered = true;
-		u->result.objects = kv_arena_alloc(r->arena, sizeof *u->result.objects * n);
-		memcpy(u->result.objects, objs, sizeof *objs * n);
+		u->result.objects = kv_arena_alloc(r->arena, sizeof *u->result.objects * (n ? n : 1));
+		if (n)
+			memcpy(u->result.objects, objs, sizeof *objs * n);
 		u->result.n = n;
 		u->result.complete = true;
+		uint16_t *files = kv_arena_alloc(r->arena, sizeof *files * nsrcs);
+		memcpy(files, srcs, sizeof *files * nsrcs);
+		u->files = files;
+		u->nfiles = nsrcs;
 	}
 	free(objs);
+	free(srcs);
 }
 
 static void free_paths(char **p, size_t n)
