@@ -600,8 +600,13 @@ static int build_dir(kv_render *r, const char *dir, rn_acc *a, build_as as, uint
 {
 	const char *busy;
 	if (on_stack(r, dir, &busy)) {
-		rn_problem(r, from, at, KV_RULE_RENDER_CYCLE, "a kustomization may include folders beside or below it, never its own or one above it",
-			   "%s contains %s, which is being built: a cycle", *dir ? dir : "the repository root", *busy ? busy : "the repository root");
+		const char *hint = "a kustomization may include folders beside or below it, never its own or one above it";
+		if (strcmp(dir, busy) == 0)
+			rn_problem(r, from, at, KV_RULE_RENDER_CYCLE, hint, "%s is being built already: it includes itself, a cycle",
+				   *dir ? dir : "the repository root");
+		else
+			rn_problem(r, from, at, KV_RULE_RENDER_CYCLE, hint, "%s contains %s, which is being built: a cycle",
+				   *dir ? dir : "the repository root", *busy ? busy : "the repository root");
 		return -1;
 	}
 	if (r->depth >= MAX_NESTING) {
