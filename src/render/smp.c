@@ -9,9 +9,9 @@
  *   merged list holds the patch's items first (merged with the object's item of the same
  *   key), then the object's other items; an item `$patch: delete` removes its match; an item
  *   that is only `$patch: replace|delete|merge` applies to the whole list;
- * - with two keys (ports: containerPort and protocol), an item matched on both stays at the
- *   object's place, and a patch item whose first key matches an item with other keys
- *   present is lost;
+ * - lists with two keys (ports: containerPort and protocol) follow kyaml's steps literally
+ *   (merge_keyed_literal): no simpler rule gives its results when protocols are given for
+ *   some items only;
  * - items without any key: an object's leaves only its last keyless item; a patch's leaves
  *   only the patch's keyed items; a repeated key keeps its last item, as written, at the
  *   place of the first (the object's repeats over what the patch merged);
@@ -346,7 +346,8 @@ static unsigned item_mask(const kv_node *item, const keyset *k)
 /* The first item of dest with the identity id (made by item_id with mask), through a lazily
  * built index per mask. An item matches only with the same keys present: an item without a
  * protocol is not the same port as one with it, as kustomize sees them. With primary set,
- * the first item whose first key has the value of id's, whatever its other keys (slot 0). */
+ * whether an item has the first key of id (made with mask 1) with other keys present than
+ * mask (slot 0 holds, per first key, the set of key sets seen). */
 typedef struct {
 	kv_map *by_mask[1 << MAX_KEYS];
 } dest_index;
@@ -368,13 +369,17 @@ static long find_item(const kv_node *dest, const keyset *k, dest_index *ix, unsi
 				continue;
 			item_id(it, k, primary ? 1u : mask, &key);
 			uint64_t *slot = kv_map_slot(idx, key.data, key.len, NULL);
-			if (!*slot)
+			if (primary)
+				*slot |= (uint64_t)1 << have; /* the key sets seen with this first key */
+			else if (!*slot)
 				*slot = i + 1;
 		}
 		kv_buf_free(&key);
 		ix->by_mask[slot_of] = idx;
 	}
 	uint64_t *slot = kv_map_find(ix->by_mask[slot_of], id->data, id->len);
+	if (primary) /* 1 when an item has this first key with other keys than mask */
+		return slot && (*slot & ~((uint64_t)1 << mask)) ? 1 : -1;
 	return slot ? (long)*slot - 1 : -1;
 }
 
@@ -522,7 +527,7 @@ static void merge_items(smp *m, const kv_node *dest, const kv_node *patch, uint3
 		long at = find_item(dest, &k, &ix, mask, &id, false);
 		if (at < 0 && k.n > 1 && (mask & 1u)) {
 			item_id(p, &k, 1u, &pid);
-			if (find_item(dest, &k, &ix, 1u, &pid, true) >= 0)
+			if (find_item(dest, &k, &ix, mask, &pid, true) >= 0)
 				continue;
 		}
 		kv_node *v = merge(m, at >= 0 ? dest->u.items[at] : NULL, p, item);
@@ -578,17 +583,286 @@ static void merge_items(smp *m, const kv_node *dest, const kv_node *patch, uint3
 	free(repl);
 }
 
+/* ---- lists with several keys, step by step as kyaml merges them ----
+ * kustomize's merge of lists with two keys (ports: containerPort and protocol) depends on
+ * the order of its steps in ways no simpler rule reproduces, so it is followed literally:
+ * the key tuples of the patch's items then the object's (without repeats); each tuple's
+ * items (first match, all keys present and equal) merged into a new list (replacing an item
+ * with the same keys there, else appended); a deleted one removed from the object; then the
+ * object's items put into the new list (each replacing, at the end, the items with its
+ * keys). That costs a pass over the list per item, so it is used for lists of up to
+ * LITERAL_MAX items (longer ones take merge_items' indexed rules). */
+#define LITERAL_MAX 2048
+
+typedef struct {
+	kv_node **v;
+	uint32_t n, cap;
+} nlist;
+
+static void nl_push(nlist *l, kv_node *n)
+{
+	KV_GROW(l->v, l->cap, l->n + 1);
+	l->v[l->n++] = n;
+}
+
+/* The text of item's field key, "" when absent, null or empty (kyaml's ElementValuesList). */
+static char *field_text(kv_render *r, const kv_node *item, const char *key, size_t klen)
+{
+	const kv_node *v = item->type == KV_MAP ? kv_map_getn(item, key, klen) : NULL;
+	kv_buf t = KV_BUF_INIT;
+	scalar_text(v, &t);
+	char *out = kv_arena_strndup(r->arena, t.data ? t.data : "", t.len);
+	kv_buf_free(&t);
+	return out;
+}
+
+/* kyaml's MatchField: the field is there and its scalar text is value. */
+static bool field_is(const kv_node *item, const char *key, size_t klen, const char *value)
+{
+	const kv_node *v = kv_map_getn(item, key, klen);
+	if (!v)
+		return false;
+	kv_buf t = KV_BUF_INIT;
+	scalar_text(v, &t);
+	bool eq = t.len == strlen(value) && (t.len == 0 || memcmp(t.data, value, t.len) == 0);
+	kv_buf_free(&t);
+	return eq;
+}
+
+/* A tuple of key values, with which keys take part. */
+typedef struct {
+	char *val[MAX_KEYS];
+	int n;
+} tuple;
+
+/* kyaml's ElementList: the first map item with every key present and equal (its index, or
+ * -1). */
+static long element_list(const nlist *l, const keyset *k, const int *which, const tuple *t)
+{
+	for (uint32_t i = 0; i < l->n; i++) {
+		const kv_node *it = l->v[i];
+		if (it->type != KV_MAP)
+			continue;
+		bool all = true;
+		for (int j = 0; j < t->n && all; j++)
+			all = field_is(it, k->names[which[j]], k->lens[which[j]], t->val[j]);
+		if (all)
+			return (long)i;
+	}
+	return -1;
+}
+
+/* item without its $patch field (a shallow copy). */
+static kv_node *without_directive(kv_render *r, const kv_node *item)
+{
+	kv_node *c = rn_new_map(r, item);
+	c->u.pairs = kv_arena_alloc(r->arena, sizeof *c->u.pairs * (item->len ? item->len : 1));
+	for (uint32_t i = 0; i < item->len; i++)
+		if (!kv_str_eq(item->u.pairs[i].key, "$patch"))
+			c->u.pairs[c->len++] = item->u.pairs[i];
+	return c;
+}
+
+/* kyaml's ElementSetter: drops empty items; replaces (element) or removes (NULL) every map
+ * item whose keys match (an empty value matches any value; keys past the values count as
+ * the last one did); appends element when none matched. */
+static void element_setter(nlist *l, kv_node *element, const keyset *k, const int *which, int nkeys, char **vals,
+			   int nvals)
+{
+	uint32_t kept = 0;
+	bool found_any = false;
+	for (uint32_t i = 0; i < l->n; i++) {
+		kv_node *it = l->v[i];
+		if (it->type == KV_NULL || (it->type == KV_MAP && it->len == 0))
+			continue;
+		if (it->type != KV_MAP && nkeys > 0 && nvals > 0 && *vals[0]) {
+			l->v[kept++] = it;
+			continue;
+		}
+		bool found = true, last = false;
+		for (int j = 0; j < nkeys; j++) {
+			if (j < nvals) {
+				const kv_node *f = it->type == KV_MAP ? kv_map_getn(it, k->names[which[j]], k->lens[which[j]]) : NULL;
+				last = f && (!*vals[j] || field_is(it, k->names[which[j]], k->lens[which[j]], vals[j]));
+			}
+			if (!last) {
+				found = false;
+				break;
+			}
+		}
+		if (!found) {
+			l->v[kept++] = it;
+			continue;
+		}
+		found_any = true;
+		if (element)
+			l->v[kept++] = element;
+	}
+	l->n = kept;
+	if (element && !found_any)
+		nl_push(l, element);
+}
+
+/* kyaml's validateKeys over the whole list of tuples: the keys some tuple has, and this
+ * tuple's values for them. */
+static int valid_keys(const tuple *all, uint32_t nall, const tuple *t, int nkeys, int *which, tuple *out)
+{
+	unsigned have = 0;
+	for (uint32_t i = 0; i < nall; i++)
+		for (int j = 0; j < nkeys; j++)
+			if (*all[i].val[j])
+				have |= 1u << j;
+	out->n = 0;
+	if (!have)
+		have = (1u << nkeys) - 1;
+	for (int j = 0; j < nkeys; j++)
+		if (have & (1u << j)) {
+			which[out->n] = j;
+			out->val[out->n++] = t->val[j];
+		}
+	return out->n;
+}
+
+static bool tuple_eq(const tuple *a, const tuple *b, int n)
+{
+	for (int j = 0; j < n; j++)
+		if (strcmp(a->val[j], b->val[j]) != 0)
+			return false;
+	return true;
+}
+
+/* kyaml's mergeValues: tuples that agree where both have a value (and share one) become
+ * one; the outer tuple is read once per round, the inner ones as they are then. */
+static void merge_tuples(tuple *ts, uint32_t n, int nkeys)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		tuple v1 = ts[i];
+		for (uint32_t j = 0; j < n; j++) {
+			tuple v2 = ts[j], res = v1;
+			bool common = false, clash = false;
+			for (int x = 0; x < nkeys && !clash; x++) {
+				if (strcmp(v1.val[x], v2.val[x]) == 0)
+					common = true;
+				else if (*v1.val[x] && *v2.val[x])
+					clash = true;
+				else if (!*v1.val[x])
+					res.val[x] = v2.val[x];
+			}
+			if (!common || clash)
+				continue;
+			ts[i] = res;
+			ts[j] = res;
+		}
+	}
+}
+
+static kv_node *merge_keyed_literal(smp *m, kv_node *dest, const kv_node *patch, uint32_t skip, const rn_mk_field *lf)
+{
+	keyset k;
+	keys_parse(lf->keys, &k);
+	sch item = {lf->type, false, NULL};
+	nlist d = {0}, p = {0}, res = {0};
+	/* without the object's list, kyaml merges the patch's with itself */
+	const kv_node *dsrc = dest ? dest : patch;
+	for (uint32_t i = 0; i < dsrc->len; i++)
+		if (dest || i != skip)
+			nl_push(&d, dest ? dsrc->u.items[i] : rn_copy(m->r, dsrc->u.items[i]));
+	for (uint32_t i = 0; i < patch->len; i++)
+		if (i != skip)
+			nl_push(&p, patch->u.items[i]);
+	/* the tuples: the patch's items, then the object's */
+	tuple *ts = kv_xcalloc(p.n + d.n + 1, sizeof *ts);
+	uint32_t nt = 0;
+	const nlist *srcs[2] = {&p, &d};
+	for (int s2 = 0; s2 < 2; s2++)
+		for (uint32_t i = 0; i < srcs[s2]->n; i++) {
+			tuple t = {.n = k.n};
+			for (int j = 0; j < k.n; j++)
+				t.val[j] = field_text(m->r, srcs[s2]->v[i], k.names[j], k.lens[j]);
+			bool seen = false;
+			for (uint32_t x = 0; x < nt && !seen; x++)
+				seen = tuple_eq(&ts[x], &t, k.n);
+			if (!seen)
+				ts[nt++] = t;
+		}
+	merge_tuples(ts, nt, k.n);
+	bool *elided = kv_xcalloc(p.n + 1, sizeof *elided);
+	int which[MAX_KEYS], last_which[MAX_KEYS] = {0};
+	tuple vt, last_vt = {.n = 0};
+	for (uint32_t i = 0; i < nt && !m->failed; i++) {
+		valid_keys(ts, nt, &ts[i], k.n, which, &vt);
+		/* the sources are looked up with the keys this tuple has */
+		int own[MAX_KEYS];
+		tuple ot;
+		valid_keys(&ts[i], 1, &ts[i], k.n, own, &ot);
+		long di = element_list(&d, &k, own, &ot), pi = element_list(&p, &k, own, &ot);
+		kv_node *de = di >= 0 ? d.v[di] : NULL;
+		const kv_node *pe = pi >= 0 ? p.v[pi] : NULL;
+		/* kyaml takes a $patch out of the patch's item once it has read it: an item met
+		 * again (tuples made one by mergeValues) has none */
+		if (pe && kv_map_get(pe, "$patch")) {
+			if (elided[pi])
+				pe = without_directive(m->r, pe);
+			elided[pi] = true;
+		}
+		kv_node *val = pe ? merge(m, de, pe, item) : de ? normalize(m, de, item) : NULL;
+		memcpy(last_which, which, sizeof which);
+		last_vt = vt;
+		if (!val || (val->type == KV_MAP && val->len == 0)) {
+			element_setter(&d, NULL, &k, which, vt.n, vt.val, vt.n);
+			continue;
+		}
+		element_setter(&res, val, &k, which, vt.n, vt.val, vt.n);
+	}
+	if (nt > 0) {
+		/* the object's items into the new list, with the keys of the last tuple */
+		for (uint32_t i = 0; i < d.n && !m->failed; i++) {
+			kv_node *it = d.v[i];
+			char *v[MAX_KEYS];
+			int nv = 0;
+			for (int j = 0; j < last_vt.n; j++) {
+				const kv_node *f = it->type == KV_MAP ? kv_map_getn(it, k.names[last_which[j]], k.lens[last_which[j]]) : NULL;
+				if (!f) {
+					nl_push(&res, it);
+					continue;
+				}
+				v[nv++] = field_text(m->r, it, k.names[last_which[j]], k.lens[last_which[j]]);
+			}
+			if (last_vt.n > 1)
+				element_setter(&res, NULL, &k, last_which, last_vt.n, v, nv);
+			element_setter(&res, it, &k, last_which, last_vt.n, v, nv);
+		}
+	} else {
+		res = d;
+		d = (nlist){0};
+	}
+	kv_node *l = dest ? dest : rn_new_list(m->r, patch);
+	l->u.items = kv_arena_alloc(m->r->arena, sizeof *l->u.items * (res.n ? res.n : 1));
+	if (res.n)
+		memcpy(l->u.items, res.v, sizeof *l->u.items * res.n);
+	l->len = res.n;
+	free(ts);
+	free(elided);
+	free(d.v);
+	free(p.v);
+	free(res.v);
+	return l;
+}
+
 static kv_node *merge_list(smp *m, kv_node *dest, const kv_node *patch, sch s)
 {
 	if (!s.list || !s.list->merge)
 		return rn_copy(m->r, patch);
 	uint32_t skip = UINT32_MAX;
-	directive d = list_directive(m, patch, &skip);
+	/* without the object's list, kyaml takes the patch's as it is, directives and all */
+	directive d = dest ? list_directive(m, patch, &skip) : D_NONE;
 	if (d == D_DELETE)
 		return NULL;
 	if (d == D_REPLACE)
 		dest = NULL;
 	uint32_t cap = patch->len + (dest ? dest->len : 0);
+	if (strchr(s.list->keys, ',') && cap <= LITERAL_MAX)
+		return merge_keyed_literal(m, dest, patch, skip, s.list);
 	items out = {kv_arena_alloc(m->r->arena, sizeof(kv_node *) * (cap ? cap : 1)), 0};
 	if (*s.list->keys)
 		merge_items(m, dest, patch, skip, s.list, &out, cap);
