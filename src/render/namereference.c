@@ -45,6 +45,7 @@ int rn_hash_names(kv_render *r, rn_acc *a)
 typedef struct {
 	const char *kind, *ns, *name; /* current */
 	const char *orig_ns;          /* the namespace of kustomize's original id */
+	const char *eff, *orig_eff;   /* effective namespaces of both */
 	char group[128];
 	bool cluster;
 	bool renamed; /* kustomize keeps earlier ids only for renamed or moved objects */
@@ -76,11 +77,8 @@ static void info_of(const rn_res *res, info *out)
 		    strcmp(res->prev[i].ns ? res->prev[i].ns : "", out->ns) != 0)
 			out->renamed = true;
 	out->orig_ns = out->renamed && res->nprev && res->prev[0].ns ? res->prev[0].ns : out->ns;
-}
-
-static const char *eff_ns(const info *id, const char *ns)
-{
-	return rn_effective_ns(id->group, id->kind, ns);
+	out->eff = rn_effective_ns(out->group, out->kind, out->ns);
+	out->orig_eff = rn_effective_ns(out->group, out->kind, out->orig_ns);
 }
 
 /* ---- the prefixes and suffixes kustomize compares ----
@@ -131,7 +129,7 @@ typedef struct {
 	kv_render *r;
 	rn_acc *a;
 	info *infos;      /* by position in a->res */
-	kv_map *by_name;  /* earlier name -> group number + 1 */
+	kv_map *by_name;  /* earlier name, and earlier name "\x01" namespace -> group number + 1 */
 	idxvec *groups;
 	size_t ngroups, capgroups;
 	kv_map *orig_any;  /* original effective namespace, of any object */
@@ -141,10 +139,16 @@ typedef struct {
 	/* the reference being fixed */
 	rn_res *referrer;
 	info rid;
+	bool binding; /* the referrer is a RoleBinding (it sees its subjects' namespaces) */
 	const rn_nameref *target;
 	const rn_fspec *fs;
+	uint64_t work; /* candidates looked at, against MAX_WORK */
 	int rc;
 } fixer;
+
+/* A bound on the candidates all references may look at: many objects that shared one name,
+ * each named by many referrers, would otherwise cost their product. */
+#define MAX_WORK 200000000u
 
 static void mark(kv_map *m, const char *a, const char *b)
 {
@@ -161,6 +165,35 @@ static bool marked(const kv_map *m, const char *a, const char *b)
 	return found;
 }
 
+/* The group of objects that had name (in namespace ns, "\x02" for cluster-scoped ones; NULL
+ * for all): made when make is set. Positions are added in order, each once. */
+static idxvec *group_of(fixer *f, const char *name, const char *ns, bool make)
+{
+	char *key = ns ? kv_xasprintf("%s\x01%s", name, ns) : NULL;
+	const char *k = key ? key : name;
+	uint64_t *slot;
+	if (make) {
+		bool added;
+		slot = kv_map_slot(f->by_name, k, strlen(k), &added);
+		if (added) {
+			KV_GROW(f->groups, f->capgroups, f->ngroups + 1);
+			f->groups[f->ngroups] = (idxvec){0};
+			*slot = ++f->ngroups;
+		}
+	} else {
+		slot = kv_map_find(f->by_name, k, strlen(k));
+	}
+	free(key);
+	return slot ? &f->groups[*slot - 1] : NULL;
+}
+
+static void group_add(fixer *f, const char *name, const char *ns, size_t i)
+{
+	idxvec *g = group_of(f, name, ns, true);
+	if (g->n == 0 || g->items[g->n - 1] != i)
+		push_idx(g, i);
+}
+
 static void index_objects(fixer *f)
 {
 	size_t n = f->a->res.n;
@@ -173,10 +206,9 @@ static void index_objects(fixer *f)
 		rn_res *res = f->a->res.items[i];
 		info *in = &f->infos[i];
 		info_of(res, in);
-		const char *orig = eff_ns(in, in->orig_ns);
-		kv_map_slot(f->orig_any, orig, strlen(orig), NULL);
-		mark(f->orig_with, eff_ns(in, in->ns), orig);
-		mark(f->orig_raw, in->ns, orig);
+		kv_map_slot(f->orig_any, in->orig_eff, strlen(in->orig_eff), NULL);
+		mark(f->orig_with, in->eff, in->orig_eff);
+		mark(f->orig_raw, in->ns, in->orig_eff);
 		f->any_cluster |= in->cluster;
 		if (!in->renamed)
 			continue;
@@ -184,16 +216,8 @@ static void index_objects(fixer *f)
 			const char *name = res->prev[p].name;
 			if (!name)
 				continue;
-			bool added;
-			uint64_t *slot = kv_map_slot(f->by_name, name, strlen(name), &added);
-			if (added) {
-				KV_GROW(f->groups, f->capgroups, f->ngroups + 1);
-				f->groups[f->ngroups] = (idxvec){0};
-				*slot = ++f->ngroups;
-			}
-			idxvec *g = &f->groups[*slot - 1];
-			if (g->n == 0 || g->items[g->n - 1] != i)
-				push_idx(g, i);
+			group_add(f, name, NULL, i);
+			group_add(f, name, in->cluster ? "\x02" : in->eff, i);
 		}
 	}
 }
@@ -228,8 +252,8 @@ static bool binding_sees(const rn_res *referrer, const char *ns)
 /* kustomize's SubsetThatCouldBeReferencedByResource, for one object. */
 static bool visible(const fixer *f, const info *c)
 {
-	return f->rid.cluster || c->cluster || strcmp(eff_ns(&f->rid, f->rid.ns), eff_ns(c, c->ns)) == 0 ||
-	       binding_sees(f->referrer, c->ns);
+	return f->rid.cluster || c->cluster || strcmp(f->rid.eff, c->eff) == 0 ||
+	       (f->binding && binding_sees(f->referrer, c->ns));
 }
 
 /* Whether any object the referrer sees was first in namespace want (kustomize then narrows
@@ -240,7 +264,7 @@ static bool seen_first_in(const fixer *f, const char *want)
 		return kv_map_find(f->orig_any, want, strlen(want)) != NULL;
 	if (f->any_cluster && strcmp(want, "_non_namespaceable_") == 0)
 		return true;
-	if (marked(f->orig_with, eff_ns(&f->rid, f->rid.ns), want))
+	if (marked(f->orig_with, f->rid.eff, want))
 		return true;
 	const kv_node *subjects = kv_str_eq(rn_get(f->referrer->obj, "kind"), "RoleBinding") ? rn_get(f->referrer->obj, "subjects") : NULL;
 	for (uint32_t i = 0; subjects && subjects->type == KV_LIST && i < subjects->len; i++) {
@@ -275,29 +299,50 @@ static bool same_ns_as_referrer(const fixer *f, const info *c)
 {
 	if (f->rid.cluster || c->cluster || strcmp(c->kind, "ServiceAccount") == 0)
 		return true;
-	return strcmp(eff_ns(&f->rid, f->rid.ns), eff_ns(c, c->ns)) == 0;
+	return strcmp(f->rid.eff, c->eff) == 0;
 }
 
 /* The objects an old name can mean, after kustomize's sieves but the last. want (or NULL)
  * is the namespace written beside the name. */
+/* One candidate: kept when it passes kustomize's sieves. */
+static void consider(fixer *f, size_t i, const char *want, bool first, idxvec *out)
+{
+	const info *c = &f->infos[i];
+	rn_res *res = f->a->res.items[i];
+	if (!visible(f, c))
+		return;
+	if (want && strcmp(first ? c->orig_eff : c->eff, want) != 0)
+		return;
+	if (gvk_selects(f->target->group, f->target->version, f->target->kind, res) && roleref_ok(f, res) &&
+	    same_ns_as_referrer(f, c))
+		push_idx(out, i);
+}
+
+/* The objects an old name can mean, after kustomize's sieves but the last, in the build's
+ * order. want (or NULL) is the namespace written beside the name. A namespaced referrer
+ * that is no RoleBinding sees only its namespace and cluster-scoped objects: it looks at
+ * those groups alone. */
 static void candidates(fixer *f, const char *old, const char *want, idxvec *out)
 {
-	uint64_t *slot = kv_map_find(f->by_name, old, strlen(old));
-	if (!slot)
+	bool wide = f->rid.cluster || f->binding;
+	const idxvec *g1 = group_of(f, old, wide ? NULL : f->rid.eff, false);
+	const idxvec *g2 = wide ? NULL : group_of(f, old, "\x02", false);
+	size_t n1 = g1 ? g1->n : 0, n2 = g2 ? g2->n : 0;
+	if (n1 + n2 == 0 || f->work > MAX_WORK)
 		return;
+	f->work += n1 + n2;
+	if (f->work > MAX_WORK) {
+		rn_problem(f->r, 0, f->referrer->obj, KV_RULE_RENDER_LIMIT,
+			   "give the objects distinct names, or split the build",
+			   "fixing name references looks at more than %u candidates: the references left are not fixed",
+			   MAX_WORK);
+		f->rc = -1;
+		return;
+	}
 	bool first = want && seen_first_in(f, want);
-	const idxvec *g = &f->groups[*slot - 1];
-	for (size_t k = 0; k < g->n; k++) {
-		size_t i = g->items[k];
-		const info *c = &f->infos[i];
-		rn_res *res = f->a->res.items[i];
-		if (!visible(f, c))
-			continue;
-		if (want && strcmp(eff_ns(c, first ? c->orig_ns : c->ns), want) != 0)
-			continue;
-		if (gvk_selects(f->target->group, f->target->version, f->target->kind, res) && roleref_ok(f, res) &&
-		    same_ns_as_referrer(f, c))
-			push_idx(out, i);
+	for (size_t a = 0, b = 0; a < n1 || b < n2;) {
+		bool take1 = b == n2 || (a < n1 && g1->items[a] < g2->items[b]);
+		consider(f, take1 ? g1->items[a++] : g2->items[b++], want, first, out);
 	}
 }
 
@@ -411,6 +456,7 @@ int rn_fix_references(kv_render *r, rn_acc *a)
 	for (size_t i = 0; i < a->res.n; i++) {
 		f.referrer = a->res.items[i];
 		f.rid = f.infos[i];
+		f.binding = kv_str_eq(rn_get(f.referrer->obj, "kind"), "RoleBinding");
 		for (size_t t = 0; t < cfg->nnamerefs; t++) {
 			f.target = &cfg->namerefs[t];
 			for (size_t s = 0; s < f.target->by.n; s++) {

@@ -116,6 +116,28 @@ static void test_unrenamed_and_other_namespaces(void)
 	world_free(&w);
 }
 
+/* A namespaced referrer sees cluster-scoped objects, and the objects of its namespace that
+ * come after them in the build. */
+static void test_cluster_scoped_candidates(void)
+{
+	world w;
+	world_new(&w);
+	rn_res *pvc = add(&w, "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: claim\n  namespace: a\n"
+			      "spec:\n  volumeName: vol\n  storageClassName: fast\n");
+	rn_res *pv = add(&w, "apiVersion: v1\nkind: PersistentVolume\nmetadata:\n  name: vol\n");
+	rn_res *sc = add(&w, "apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata:\n  name: fast\n");
+	rn_res *pod = add(&w, "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  namespace: a\nspec:\n  volumes:\n"
+			      "  - persistentVolumeClaim: {claimName: claim}\n");
+	rename_to(&w, pvc, "x-claim");
+	rename_to(&w, pv, "x-vol");
+	rename_to(&w, sc, "x-fast");
+	CHECK_INT(rn_fix_references(w.r, &w.a), 0);
+	CHECK_STR(str_at(pvc->obj, "spec.volumeName"), "x-vol");
+	CHECK_STR(str_at(pvc->obj, "spec.storageClassName"), "x-fast");
+	CHECK_STR(str_at(pod->obj, "spec.volumes.0.persistentVolumeClaim.claimName"), "x-claim");
+	world_free(&w);
+}
+
 /* A cluster-scoped referrer sees every namespace: two candidates renamed by the hash (which
  * kustomize does not count as a suffix) to different names are kustomize's "multiple
  * possible referrals"; renamed by suffixes the referrer lacks, both are dropped. */
@@ -261,7 +283,7 @@ static void test_malformed_reference(void)
 int main(void)
 {
 	static const th_test tests[] = {
-		TEST(test_rename_fixes_references), TEST(test_unrenamed_and_other_namespaces), TEST(test_ambiguous),
+		TEST(test_rename_fixes_references), TEST(test_unrenamed_and_other_namespaces), TEST(test_cluster_scoped_candidates), TEST(test_ambiguous),
 		TEST(test_prefix_tie_break), TEST(test_rbac), TEST(test_custom_configuration), TEST(test_hash_names),
 		TEST(test_malformed_reference),
 	};
