@@ -46,7 +46,7 @@ typedef struct {
 	const char *kind, *ns, *name; /* current */
 	const char *orig_ns;          /* the namespace of kustomize's original id */
 	const char *eff, *orig_eff;   /* effective namespaces of both */
-	char group[128];
+	char group[128], version[64];
 	bool cluster;
 	bool renamed; /* kustomize keeps earlier ids only for renamed or moved objects */
 } info;
@@ -67,6 +67,7 @@ static void info_of(const rn_res *res, info *out)
 	rn_id id;
 	rn_id_of(res, &id);
 	snprintf(out->group, sizeof out->group, "%s", id.group);
+	snprintf(out->version, sizeof out->version, "%s", id.version);
 	out->kind = id.kind ? id.kind : "";
 	out->ns = id.ns ? id.ns : "";
 	out->name = id.name ? id.name : "";
@@ -140,6 +141,7 @@ typedef struct {
 	rn_res *referrer;
 	info rid;
 	bool binding; /* the referrer is a RoleBinding (it sees its subjects' namespaces) */
+	const char *rr_group, *rr_kind; /* roleRef's, when the field is roleRef/name; else NULL */
 	const rn_nameref *target;
 	const rn_fspec *fs;
 	uint64_t work; /* candidates looked at, against MAX_WORK */
@@ -148,7 +150,7 @@ typedef struct {
 
 /* A bound on the candidates all references may look at: many objects that shared one name,
  * each named by many referrers, would otherwise cost their product. */
-#define MAX_WORK 200000000u
+#define MAX_WORK 20000000u
 
 static void mark(kv_map *m, const char *a, const char *b)
 {
@@ -276,23 +278,35 @@ static bool seen_first_in(const fixer *f, const char *want)
 	return false;
 }
 
-static bool gvk_selects(const char *group, const char *version, const char *kind, const rn_res *res)
+/* An empty or absent part matches anything, as in field specs. */
+static bool part_is(const char *want, const char *have)
 {
-	rn_fspec fs = {group, version, kind, NULL, false};
-	return rn_fspec_selects(&fs, res->obj);
+	return !want || !*want || strcmp(want, have) == 0;
 }
 
-/* roleRef/name: only candidates of roleRef's apiGroup and kind. */
-static bool roleref_ok(const fixer *f, const rn_res *res)
+/* The target kind of the reference, and for roleRef/name roleRef's apiGroup and kind. */
+static bool kind_ok(const fixer *f, const info *c)
+{
+	const rn_nameref *t = f->target;
+	if (!part_is(t->group, c->group) || !part_is(t->version, c->version) || !part_is(t->kind, c->kind))
+		return false;
+	return !f->rr_kind || (part_is(f->rr_group, c->group) && part_is(f->rr_kind, c->kind));
+}
+
+/* Reads roleRef when the field is roleRef/name (kustomize ignores a roleRef without apiGroup
+ * or kind). */
+static void read_roleref(fixer *f)
 {
 	size_t n = strlen(f->fs->path);
+	f->rr_group = f->rr_kind = NULL;
 	if (n < 12 || strcmp(f->fs->path + n - 12, "roleRef/name") != 0)
-		return true;
+		return;
 	const kv_node *rr = rn_get(f->referrer->obj, "roleRef");
 	const kv_node *group = rn_get(rr, "apiGroup"), *kind = rn_get(rr, "kind");
 	if (!group || !kind)
-		return true;
-	return gvk_selects(kv_str(group) ? kv_str(group) : "", NULL, kv_str(kind) ? kv_str(kind) : "", res);
+		return;
+	f->rr_group = kv_str(group) ? kv_str(group) : "";
+	f->rr_kind = kv_str(kind) ? kv_str(kind) : "";
 }
 
 static bool same_ns_as_referrer(const fixer *f, const info *c)
@@ -308,14 +322,11 @@ static bool same_ns_as_referrer(const fixer *f, const info *c)
 static void consider(fixer *f, size_t i, const char *want, bool first, idxvec *out)
 {
 	const info *c = &f->infos[i];
-	rn_res *res = f->a->res.items[i];
-	if (!visible(f, c))
+	if (!kind_ok(f, c) || !visible(f, c) || !same_ns_as_referrer(f, c))
 		return;
 	if (want && strcmp(first ? c->orig_eff : c->eff, want) != 0)
 		return;
-	if (gvk_selects(f->target->group, f->target->version, f->target->kind, res) && roleref_ok(f, res) &&
-	    same_ns_as_referrer(f, c))
-		push_idx(out, i);
+	push_idx(out, i);
 }
 
 /* The objects an old name can mean, after kustomize's sieves but the last, in the build's
@@ -461,8 +472,10 @@ int rn_fix_references(kv_render *r, rn_acc *a)
 			f.target = &cfg->namerefs[t];
 			for (size_t s = 0; s < f.target->by.n; s++) {
 				f.fs = &f.target->by.items[s];
-				if (rn_fspec_selects(f.fs, f.referrer->obj) &&
-				    rn_fspec_walk(r, f.referrer->obj, f.fs, KV_NULL, NULL, visit, &f) < 0)
+				if (!rn_fspec_selects(f.fs, f.referrer->obj))
+					continue;
+				read_roleref(&f);
+				if (rn_fspec_walk(r, f.referrer->obj, f.fs, KV_NULL, NULL, visit, &f) < 0)
 					f.rc = -1;
 			}
 		}
