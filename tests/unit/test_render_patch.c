@@ -120,6 +120,31 @@ static void test_containers_by_name_patch_first(void)
 	kv_render_free(r);
 }
 
+/* Ports merge by containerPort and protocol, with kustomize's order: what kubectl gives. */
+static void test_ports_with_two_keys(void)
+{
+	kv_render *r = new_render();
+	int rc;
+	const char *pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: c\n    ports:\n"
+			  "    - {containerPort: 53, protocol: UDP, name: u}\n    - {containerPort: 53, protocol: TCP, name: t}\n";
+	kv_node *o = smp(r, pod,
+			 "spec:\n  containers:\n  - name: c\n    ports:\n"
+			 "    - {containerPort: 53, protocol: TCP, name: t2}\n    - {containerPort: 9153, name: m}\n",
+			 &rc);
+	CHECK_INT(rc, 0);
+	CHECK_INT(len_at(o, "spec.containers.0.ports"), 3);
+	CHECK_STR(str_at(o, "spec.containers.0.ports.0.name"), "m");
+	CHECK_STR(str_at(o, "spec.containers.0.ports.1.name"), "u");
+	CHECK_STR(str_at(o, "spec.containers.0.ports.2.name"), "t2");
+	/* a patch port with a protocol does not match one without: kustomize keeps the object's */
+	o = smp(r, "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: c\n    ports:\n"
+		   "    - {containerPort: 80, name: a}\n",
+		"spec:\n  containers:\n  - name: c\n    ports:\n    - {containerPort: 80, protocol: TCP, name: x}\n", &rc);
+	CHECK_INT(len_at(o, "spec.containers.0.ports"), 1);
+	CHECK_STR(str_at(o, "spec.containers.0.ports.0.name"), "a");
+	kv_render_free(r);
+}
+
 static void test_scalar_set_and_custom_resources(void)
 {
 	kv_render *r = new_render();
@@ -455,6 +480,7 @@ int main(void)
 	static const th_test tests[] = {
 		TEST(test_maps_merge_nulls_delete),
 		TEST(test_containers_by_name_patch_first),
+		TEST(test_ports_with_two_keys),
 		TEST(test_scalar_set_and_custom_resources),
 		TEST(test_untouched_lists_are_tidied_as_kustomize_does),
 		TEST(test_directives),
