@@ -377,7 +377,7 @@ size_t rn_load_docs(kv_render *r, uint16_t src, kv_node ***docs)
 	 * several units share) is parsed a second time and kept, and copied from then on. */
 	if (f->kept && f->kept_config == f->config)
 		return cloned_docs(r, f, docs);
-	bool keep = f->loads++ == 1 && !f->kept;
+	bool keep = (f->loads++ == 1 || f->keep) && !f->kept;
 	kv_diags d;
 	kv_diags_init(&d, NULL, 0);
 	kv_loader *l = kv_loader_new(f->text, f->len, kv_syntax_for_path(f->path), &r->o.limits, &d);

@@ -25,6 +25,7 @@ typedef struct {
 	bool config;  /* a kustomization: YAML 1.1 booleans stay booleans (rn_load_docs) */
 	/* rn_load_docs: how often loaded; the documents kept (never edited) once loaded twice */
 	unsigned loads;
+	bool keep; /* keep from the first load (a file read again for certain) */
 	bool kept, kept_config;
 	kv_node **docs;
 	size_t ndocs;

@@ -191,6 +191,7 @@ static void classify_file(kv_render *r, un_scan *s, size_t i)
 {
 	kv_node **docs;
 	size_t mark = r->nproblems;
+	r->files[s->srcs[i] - 1].keep = true; /* a unit's build reads it again */
 	size_t n = rn_load_docs(r, s->srcs[i], &docs);
 	forget_problems(r, mark);
 	for (size_t d = 0; d < n; d++)
