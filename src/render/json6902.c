@@ -143,7 +143,9 @@ static kv_node *container(ctx *c, kv_node *root, const pointer *p, const kv_node
 
 /* ---- operations on one place ---- */
 
-static kv_node *get_at(ctx *c, kv_node *root, const pointer *p, const kv_node *path)
+/* The value at p. A key missing from a map reads as null, as evanphx/json-patch reads it
+ * (copy and test), unless missing_ok is false. */
+static kv_node *get_at(ctx *c, kv_node *root, const pointer *p, const kv_node *path, bool missing_ok)
 {
 	if (p->n == 0)
 		return root;
@@ -156,6 +158,10 @@ static kv_node *get_at(ctx *c, kv_node *root, const pointer *p, const kv_node *p
 	if (box->type == KV_MAP) {
 		long at = map_index(box, t, len);
 		v = at >= 0 ? box->u.pairs[at].value : NULL;
+		if (!v && missing_ok) {
+			v = kv_arena_alloc(c->r->arena, sizeof *v);
+			*v = (kv_node){.type = KV_NULL, .src = path->src, .line = path->line, .col = path->col};
+		}
 	} else {
 		long at = list_index(t, len, (long)box->len - 1, box->len);
 		v = at >= 0 ? box->u.items[at] : NULL;
@@ -262,7 +268,7 @@ static int apply_op(kv_render *r, kv_node **obj, const kv_node *op)
 	if (strcmp(c.name, "remove") == 0)
 		return remove_at(&c, *obj, &p, path);
 	if (strcmp(c.name, "test") == 0) {
-		kv_node *have = get_at(&c, *obj, &p, path);
+		kv_node *have = get_at(&c, *obj, &p, path, true);
 		if (!have)
 			return -1;
 		if (!kv_node_equal(have, value))
@@ -272,7 +278,7 @@ static int apply_op(kv_render *r, kv_node **obj, const kv_node *op)
 	if (strcmp(c.name, "move") == 0 || strcmp(c.name, "copy") == 0) {
 		if (parse_pointer(&c, from, &fp) < 0)
 			return -1;
-		kv_node *v = get_at(&c, *obj, &fp, from);
+		kv_node *v = get_at(&c, *obj, &fp, from, strcmp(c.name, "copy") == 0);
 		if (!v)
 			return -1;
 		if (strcmp(c.name, "copy") == 0)

@@ -427,6 +427,12 @@ static int apply_targeted(kv_render *r, const rn_kust *k, rn_acc *a, const kv_no
 				kv_node *obj = res->obj;
 				rc = rn_json6902_apply(r, &obj, pd->docs[d]);
 				res->obj = obj;
+				if (rc == 0 && !rn_res_name(res)) {
+					rn_problem(r, pd->docs[d]->src, pd->docs[d], KV_RULE_RENDER_CONFLICT, NULL,
+						   "the patch leaves a %s without metadata.name: kustomize refuses it",
+						   rn_res_kind(res) ? rn_res_kind(res) : "object");
+					rc = -1;
+				}
 				continue;
 			}
 			bool gone = false;

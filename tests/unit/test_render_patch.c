@@ -306,6 +306,10 @@ static void test_json_patch_operations(void)
 	CHECK_STR(str_at(o, "metadata.annotations.c"), "yes-string");
 	CHECK(at(o, "spec.n") == NULL);
 	CHECK_INT(at(o, "spec.m")->u.i, 2);
+	/* as evanphx/json-patch: a missing key copies as null, and tests equal to null */
+	o = jp(r, "spec: {a: 1}\n", "- {op: copy, from: /spec/gone, path: /spec/b}\n- {op: test, path: /spec/gone, value: null}\n", &rc);
+	CHECK_INT(rc, 0);
+	CHECK(at(o, "spec.b") && at(o, "spec.b")->type == KV_NULL);
 	kv_render_free(r);
 }
 
@@ -322,6 +326,8 @@ static void test_json_patch_refusals_point_at_the_operation(void)
 		"- {op: add, path: spec, value: 1}\n",
 		"- {op: add, path: /spec/a~2b, value: 1}\n",
 		"- {op: add, path: /spec/n/x, value: 1}\n",
+		"- {op: move, from: /spec/gone, path: /spec/b}\n",
+		"- {op: test, path: /spec/gone, value: 1}\n",
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		kv_render *r = new_render();
