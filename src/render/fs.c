@@ -221,16 +221,48 @@ static int read_bytes(kv_render *r, const char *path, kv_buf *data, kv_buf *err)
 	return rc == 0 ? 0 : -1;
 }
 
-uint16_t rn_fs_read(kv_render *r, const char *path, uint16_t src, const kv_node *at)
+/* A new file entry for path, without its bytes; 0 (with a problem at src, at) past the limit. */
+static uint16_t new_entry(kv_render *r, const char *path, uint16_t src, const kv_node *at)
 {
-	uint64_t *slot = kv_map_find(r->file_index, path, strlen(path));
-	if (slot)
-		return (uint16_t)*slot;
 	if (r->nfiles >= r->o.max_files || r->nfiles >= UINT16_MAX - 1) {
 		rn_problem(r, src, at, KV_RULE_RENDER_LIMIT, NULL,
 			   "the render reads more than %u files: stopped at %s", r->o.max_files, path);
 		return 0;
 	}
+	KV_GROW(r->files, r->capfiles, r->nfiles + 1);
+	rn_file *f = &r->files[r->nfiles++];
+	memset(f, 0, sizeof *f);
+	f->path = kv_arena_strndup(r->arena, path, strlen(path));
+	*kv_map_slot(r->file_index, path, strlen(path), NULL) = r->nfiles;
+	return (uint16_t)r->nfiles;
+}
+
+uint16_t rn_fs_register(kv_render *r, const char *path)
+{
+	uint64_t *slot = kv_map_find(r->file_index, path, strlen(path));
+	return slot ? (uint16_t)*slot : new_entry(r, path, 0, NULL);
+}
+
+uint16_t rn_fs_lookup(kv_render *r, const char *path)
+{
+	uint64_t *slot = kv_map_find(r->file_index, path, strlen(path));
+	return slot ? (uint16_t)*slot : 0;
+}
+
+int rn_fs_peek(kv_render *r, const char *path, kv_buf *data)
+{
+	kv_buf err = KV_BUF_INIT;
+	int rc = read_bytes(r, path, data, &err);
+	kv_buf_free(&err);
+	return rc;
+}
+
+uint16_t rn_fs_read(kv_render *r, const char *path, uint16_t src, const kv_node *at)
+{
+	uint64_t *slot = kv_map_find(r->file_index, path, strlen(path));
+	uint16_t n = slot ? (uint16_t)*slot : 0;
+	if (n && r->files[n - 1].text)
+		return n;
 	kv_buf data = KV_BUF_INIT, err = KV_BUF_INIT;
 	if (read_bytes(r, path, &data, &err) != 0) {
 		rn_problem(r, src, at, KV_RULE_RENDER_MISSING, NULL, "cannot read %s: %s", path, kv_buf_cstr(&err));
@@ -239,16 +271,16 @@ uint16_t rn_fs_read(kv_render *r, const char *path, uint16_t src, const kv_node 
 		return 0;
 	}
 	kv_buf_free(&err);
-	KV_GROW(r->files, r->capfiles, r->nfiles + 1);
-	rn_file *f = &r->files[r->nfiles++];
-	memset(f, 0, sizeof *f);
-	f->path = kv_arena_strndup(r->arena, path, strlen(path));
-	f->len = data.len;
-	f->text = kv_arena_memdup(r->arena, data.data ? data.data : "", data.len + 1);
-	f->text[data.len] = '\0';
+	if (!n)
+		n = new_entry(r, path, src, at);
+	if (n) {
+		rn_file *f = &r->files[n - 1];
+		f->len = data.len;
+		f->text = kv_arena_memdup(r->arena, data.data ? data.data : "", data.len + 1);
+		f->text[data.len] = '\0';
+	}
 	kv_buf_free(&data);
-	*kv_map_slot(r->file_index, path, strlen(path), NULL) = r->nfiles;
-	return (uint16_t)r->nfiles;
+	return n;
 }
 
 static int str_cmp(const void *a, const void *b)
@@ -373,6 +405,12 @@ static size_t cloned_docs(kv_render *r, const rn_file *f, kv_node ***docs)
 size_t rn_load_docs(kv_render *r, uint16_t src, kv_node ***docs)
 {
 	rn_file *f = &r->files[src - 1];
+	if (!f->text) { /* registered, never read: read it now */
+		*docs = NULL;
+		if (!rn_fs_read(r, f->path, 0, NULL))
+			return 0;
+		f = &r->files[src - 1];
+	}
 	/* A file most builds read once is parsed when read; one read again (a base or component
 	 * several units share) is parsed a second time and kept, and copied from then on. */
 	if (f->kept && f->kept_config == f->config)

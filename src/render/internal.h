@@ -205,6 +205,13 @@ rn_kind rn_fs_kind(kv_render *r, const char *path);
 /* True when path was found to be a symbolic link leading out of the repository (rn_fs_kind
  * says RN_ABSENT for it). */
 bool rn_fs_escapes(kv_render *r, const char *path);
+/* A number for path without reading it (its text is read when first needed), or 0 past the
+ * file limit; rn_fs_lookup only finds one. */
+uint16_t rn_fs_register(kv_render *r, const char *path);
+uint16_t rn_fs_lookup(kv_render *r, const char *path);
+/* The bytes of path without keeping them (same rules as rn_fs_read; no problem reported):
+ * 0, or -1 when it cannot be read. */
+int rn_fs_peek(kv_render *r, const char *path, kv_buf *data);
 /* Reads a file once per render: its number (>= 1), or 0 with a problem reported against
  * the referrer (src, at). */
 uint16_t rn_fs_read(kv_render *r, const char *path, uint16_t src, const kv_node *at);

@@ -181,9 +181,9 @@ static bool in_any(const char *path, char *const *dirs, size_t n)
 	return false;
 }
 
-static bool mentions(const rn_file *f, const char *word)
+static bool mentions(const kv_buf *b, const char *word)
 {
-	return memmem(f->text, f->len, word, strlen(word)) != NULL;
+	return b->len && memmem(b->data, b->len, word, strlen(word)) != NULL;
 }
 
 /* Parses file i and sorts out its reconciler objects. */
@@ -199,34 +199,38 @@ static void classify_file(kv_render *r, un_scan *s, size_t i)
 			classify(s, docs[d], s->srcs[i]);
 }
 
-/* Reads every manifest file (Helm templates aside) and sorts out the reconciler objects.
- * Only files that name a reconciler's API group are parsed for them (most files do not), and
- * ConfigMaps and Secrets (substitution sources) only when there are Flux Kustomizations. */
+/* Numbers every manifest file (Helm templates aside) and sorts out the reconciler objects.
+ * Files are only looked at here, not kept: only those that name a reconciler's kind and API
+ * group are parsed (most files do not), and ConfigMaps and Secrets (substitution sources)
+ * only when there are Flux Kustomizations. A file a build needs later is read then. */
 static void read_all(kv_render *r, un_scan *s)
 {
 	s->srcs = kv_xcalloc(s->nfiles ? s->nfiles : 1, sizeof *s->srcs);
+	s->objs = kv_xcalloc(s->nfiles ? s->nfiles : 1, sizeof *s->objs);
 	bool *sources = kv_xcalloc(s->nfiles ? s->nfiles : 1, sizeof *sources);
+	kv_buf text = KV_BUF_INIT;
 	for (size_t i = 0; i < s->nfiles; i++) {
 		if (in_any(s->files[i], s->charts, s->ncharts))
 			continue;
 		size_t mark = r->nproblems;
-		uint16_t src = rn_fs_read(r, s->files[i], 0, NULL);
-		bool limit = !src && r->nproblems > mark && r->problems[r->nproblems - 1].rule == KV_RULE_RENDER_LIMIT;
-		if (!limit)
-			forget_problems(r, mark);
-		s->srcs[i] = src;
-		if (limit)
+		uint16_t src = rn_fs_register(r, s->files[i]);
+		if (!src) /* the file limit: said once */
 			break;
-		if (!src)
+		forget_problems(r, mark);
+		kv_buf_truncate(&text, 0);
+		if (rn_fs_peek(r, s->files[i], &text) != 0)
 			continue;
-		const rn_file *f = &r->files[src - 1];
-		if (mentions(f, "kustomize.toolkit.fluxcd.io") || mentions(f, "source.extensions.fluxcd.io") ||
-		    (mentions(f, "source.toolkit.fluxcd.io") && mentions(f, "GitRepository")) ||
-		    (mentions(f, "argoproj.io") && mentions(f, "Application")))
+		s->srcs[i] = src;
+		s->objs[i] = mentions(&text, "apiVersion") && mentions(&text, "kind");
+		if ((mentions(&text, "kustomize.toolkit.fluxcd.io") && mentions(&text, "Kustomization")) ||
+		    mentions(&text, "source.extensions.fluxcd.io") ||
+		    (mentions(&text, "source.toolkit.fluxcd.io") && mentions(&text, "GitRepository")) ||
+		    (mentions(&text, "argoproj.io") && mentions(&text, "Application")))
 			classify_file(r, s, i);
 		else
-			sources[i] = mentions(f, "ConfigMap") || mentions(f, "Secret");
+			sources[i] = mentions(&text, "ConfigMap") || mentions(&text, "Secret");
 	}
+	kv_buf_free(&text);
 	for (size_t i = 0; s->flux.n && i < s->nfiles; i++)
 		if (sources[i])
 			classify_file(r, s, i);
@@ -326,7 +330,7 @@ static void plain_unit(kv_render *r, un_scan *s)
 			continue;
 		bool applies;
 		if (r->o.plain_files) {
-			applies = mentions(&r->files[src - 1], "apiVersion") && mentions(&r->files[src - 1], "kind");
+			applies = s->objs[i];
 		} else {
 			kv_node **docs;
 			size_t nd = rn_load_docs(r, src, &docs), before = n;
@@ -374,6 +378,7 @@ static void scan_free(un_scan *s)
 	free_paths(s->kdirs, s->nkdirs);
 	free_paths(s->charts, s->ncharts);
 	free(s->srcs);
+	free(s->objs);
 	un_docs *all[] = {&s->flux, &s->gitrepos, &s->generators, &s->apps, &s->appsets, &s->sources};
 	for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
 		free(all[i]->items);

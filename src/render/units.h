@@ -20,7 +20,8 @@ typedef struct {
 /* What a scan of the whole repository found. */
 typedef struct {
 	char **files;    /* manifest files (*.yaml, *.yml, *.json), sorted; heap */
-	uint16_t *srcs;  /* their file numbers (0 when unreadable) */
+	uint16_t *srcs;  /* their file numbers (0 when unreadable); text read when needed */
+	bool *objs;      /* the file seems to hold objects (an apiVersion and a kind) */
 	size_t nfiles, capfiles;
 	char **kdirs;    /* folders holding a kustomization file; heap */
 	size_t nkdirs, capkdirs;
