@@ -21,6 +21,8 @@
  *   object's others, without repeats;
  * - every other list (and every list of a custom resource, or of a kind newer than
  *   kustomize's Kubernetes 1.21 schema) is replaced, directives and all;
+ * - a number or boolean over a quoted string takes its quotes (kyaml keeps the replaced
+ *   value's style), so it stays a string;
  * - $setElementOrder, $retainKeys and $deleteFromPrimitiveList mean nothing to kustomize:
  *   they stay in the object as fields, as kustomize leaves them (schema validation then
  *   reports them at the patch's line);
@@ -874,6 +876,20 @@ static kv_node *merge_list(smp *m, kv_node *dest, const kv_node *patch, sch s)
 	return l;
 }
 
+/* A scalar of the patch in place of dest's. kyaml gives the new value the old one's style:
+ * over a quoted (or block) string, a number or boolean is written quoted, so it becomes a
+ * string. */
+static kv_node *scalar_over(smp *m, const kv_node *dest, const kv_node *patch)
+{
+	if (!dest || !(dest->flags & KV_NF_QUOTED) || patch->type == KV_STRING)
+		return rn_copy(m->r, patch);
+	kv_buf t = KV_BUF_INIT;
+	scalar_text(patch, &t);
+	kv_node *v = rn_new_string(m->r, t.data ? t.data : "", t.len, patch);
+	kv_buf_free(&t);
+	return v;
+}
+
 /* The merge of patch into dest (NULL: absent), at schema position s: the new value, or NULL
  * to delete it. */
 static kv_node *merge(smp *m, kv_node *dest, const kv_node *patch, sch s)
@@ -900,7 +916,7 @@ static kv_node *merge(smp *m, kv_node *dest, const kv_node *patch, sch s)
 	else if (patch->type == KV_LIST)
 		v = merge_list(m, dest, patch, s);
 	else
-		v = rn_copy(m->r, patch);
+		v = scalar_over(m, dest, patch);
 	m->depth--;
 	return v;
 }

@@ -184,6 +184,19 @@ static void test_untouched_lists_are_tidied_as_kustomize_does(void)
 	kv_render_free(r);
 }
 
+/* kyaml keeps the style of the value it replaces: a number over a quoted string is quoted. */
+static void test_scalars_keep_the_quoting_they_replace(void)
+{
+	kv_render *r = new_render();
+	int rc;
+	kv_node *o = smp(r, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata:\n  a: \"8080\"\n  c: plain\n",
+			 "data:\n  a: 9090\n  c: 8\n", &rc);
+	CHECK_INT(rc, 0);
+	CHECK_STR(str_at(o, "data.a"), "9090");
+	CHECK(at(o, "data.c") && at(o, "data.c")->type == KV_INT);
+	kv_render_free(r);
+}
+
 static void test_directives(void)
 {
 	kv_render *r = new_render();
@@ -489,6 +502,7 @@ int main(void)
 		TEST(test_ports_with_two_keys),
 		TEST(test_scalar_set_and_custom_resources),
 		TEST(test_untouched_lists_are_tidied_as_kustomize_does),
+		TEST(test_scalars_keep_the_quoting_they_replace),
 		TEST(test_directives),
 		TEST(test_shape_mismatch_is_refused_at_the_patch),
 		TEST(test_patched_values_keep_the_patch_position),
