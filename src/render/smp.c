@@ -594,7 +594,7 @@ static void merge_items(smp *m, const kv_node *dest, const kv_node *patch, uint3
  * object's items put into the new list (each replacing, at the end, the items with its
  * keys). That costs a pass over the list per item, so it is used for lists of up to
  * LITERAL_MAX items (longer ones take merge_items' indexed rules). */
-#define LITERAL_MAX 2048
+#define LITERAL_MAX 256
 
 typedef struct {
 	kv_node **v;
