@@ -649,6 +649,36 @@ static bool local_config(const rn_res *res)
 	return kv_str_eq(kv_map_get(ann, "config.kubernetes.io/local-config"), "true");
 }
 
+/* kustomize holds annotations as strings: a number, a boolean or null is written as its text
+ * ("1.50", "true", "null"), a list or a map as "". */
+static void stringify_annotations(kv_render *r, rn_res *res)
+{
+	kv_node *ann = rn_get(rn_get(res->obj, "metadata"), "annotations");
+	for (uint32_t i = 0; ann && ann->type == KV_MAP && i < ann->len; i++) {
+		kv_node *v = ann->u.pairs[i].value;
+		if (v->type == KV_STRING)
+			continue;
+		const char *text = NULL;
+		size_t len = v->type == KV_LIST || v->type == KV_MAP ? 0 : rn_scalar_text(r, v, &text);
+		char buf[64];
+		if (!text && v->type != KV_LIST && v->type != KV_MAP) {
+			if (v->type == KV_NULL)
+				snprintf(buf, sizeof buf, "null");
+			else if (v->type == KV_BOOL)
+				snprintf(buf, sizeof buf, "%s", v->u.b ? "true" : "false");
+			else if (v->type == KV_INT)
+				snprintf(buf, sizeof buf, "%lld", (long long)v->u.i);
+			else
+				snprintf(buf, sizeof buf, "%.17g", v->u.d);
+			text = buf;
+			len = strlen(buf);
+		}
+		kv_node *str = rn_new_string(r, text ? text : "", len, v);
+		str->flags |= KV_NF_QUOTED;
+		ann->u.pairs[i].value = str;
+	}
+}
+
 /* sortOptions: order legacy (the default) or fifo, legacySortOptions orderFirst/orderLast. */
 static bool sort_result(kv_render *r, const rn_kust *k, rn_list *l)
 {
@@ -725,6 +755,8 @@ int kv_kustomize_build_ex(kv_render *r, const char *dir, const kv_build_opts *bo
 	for (size_t i = 0; i < a.res.n; i++)
 		if (!local_config(a.res.items[i]))
 			a.res.items[kept++] = a.res.items[i];
+	for (size_t i = 0; i < kept; i++)
+		stringify_annotations(r, a.res.items[i]);
 	a.res.n = kept;
 	ok &= sort_result(r, &r->top, &a.res);
 	out->objects = kv_arena_alloc(r->arena, sizeof *out->objects * (a.res.n ? a.res.n : 1));

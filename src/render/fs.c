@@ -361,6 +361,39 @@ static const char *line_at(line_table *t, uint32_t line)
 	return line >= 1 && line <= t->n ? t->f->text + t->starts[line - 1] : NULL;
 }
 
+size_t rn_scalar_text(kv_render *r, const kv_node *n, const char **text)
+{
+	*text = NULL;
+	if (!n || !n->src || n->src > r->nfiles || !r->files[n->src - 1].text || n->line == 0 || n->col == 0)
+		return 0;
+	rn_file *f = &r->files[n->src - 1];
+	if (!f->lines) { /* where each line starts, made once per file */
+		size_t cap = 0;
+		KV_GROW(f->lines, cap, 1);
+		f->lines[f->nlines++] = 0;
+		for (size_t i = 0; i < f->len; i++)
+			if (f->text[i] == '\n') {
+				KV_GROW(f->lines, cap, f->nlines + 1);
+				f->lines[f->nlines++] = i + 1;
+			}
+	}
+	if (n->line > f->nlines)
+		return 0;
+	const char *p = f->text + f->lines[n->line - 1], *end = f->text + f->len;
+	if ((size_t)(end - p) < n->col - 1)
+		return 0;
+	p += n->col - 1;
+	const char *e = p;
+	while (e < end && *e != '\n' && *e != '\r' && *e != ',' && *e != '}' && *e != ']' && !(*e == '#' && e > p && e[-1] == ' '))
+		e++;
+	while (e > p && (e[-1] == ' ' || e[-1] == '\t'))
+		e--;
+	if (e == p || *p == '"' || *p == '\'' || *p == '[' || *p == '{' || *p == '|' || *p == '>')
+		return 0;
+	*text = p;
+	return (size_t)(e - p);
+}
+
 /* kustomize reads the objects and patches it edits with kyaml, where YAML 1.1's other booleans
  * (yes, no, on, off, y, n in their spellings) are strings; kvet's loader reads booleans. In a
  * render they are strings, spelled as written (still flagged KV_NF_YAML11). Configuration files
@@ -488,6 +521,8 @@ void kv_render_free(kv_render *r)
 	free(r->files);
 	free(r->stack);
 	free(r->root_real);
+	for (size_t i = 0; i < r->nfiles; i++)
+		free(r->files[i].lines);
 	kv_map_free(r->file_index);
 	kv_map_free(r->kinds);
 	kv_map_free(r->listed);

@@ -29,6 +29,7 @@ typedef struct {
 	bool kept, kept_config;
 	kv_node **docs;
 	size_t ndocs;
+	size_t *lines, nlines; /* line starts, for rn_scalar_text (heap) */
 } rn_file;
 
 /* ---- resources ---- */
@@ -212,6 +213,10 @@ uint16_t rn_fs_lookup(kv_render *r, const char *path);
 /* The bytes of path without keeping them (same rules as rn_fs_read; no problem reported):
  * 0, or -1 when it cannot be read. */
 int rn_fs_peek(kv_render *r, const char *path, kv_buf *data);
+/* The text of plain scalar n as written in its file (a number's digits, "null", "~"), or 0
+ * when it is not known (a node made by a transformer, a quoted or block scalar). Scans the
+ * file from its start: for the few values that need it. */
+size_t rn_scalar_text(kv_render *r, const kv_node *n, const char **text);
 /* Reads a file once per render: its number (>= 1), or 0 with a problem reported against
  * the referrer (src, at). */
 uint16_t rn_fs_read(kv_render *r, const char *path, uint16_t src, const kv_node *at);

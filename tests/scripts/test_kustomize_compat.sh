@@ -16,6 +16,7 @@ if ! command -v kubectl >/dev/null 2>&1; then
 	exit 0
 fi
 ORACLE=${COMPAT_ORACLE:-$ROOT/build/oracle}
+case "$ORACLE" in /*) ;; *) ORACLE="$ROOT/$ORACLE" ;; esac
 mkdir -p "$ORACLE"
 KVER=$(kubectl version --client 2>/dev/null | sed -n 's/^Kustomize Version: //p')
 TARGET=95
