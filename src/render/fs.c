@@ -518,11 +518,11 @@ void kv_render_free(kv_render *r)
 		free(r->problems[i].hint);
 	}
 	free(r->problems);
+	for (size_t i = 0; i < r->nfiles; i++)
+		free(r->files[i].lines);
 	free(r->files);
 	free(r->stack);
 	free(r->root_real);
-	for (size_t i = 0; i < r->nfiles; i++)
-		free(r->files[i].lines);
 	kv_map_free(r->file_index);
 	kv_map_free(r->kinds);
 	kv_map_free(r->listed);
