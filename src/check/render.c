@@ -9,9 +9,11 @@
 #include "kvet/sort.h"
 #include "kvet/strutil.h"
 
+#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 struct ck_render {
@@ -66,6 +68,7 @@ ck_render *ck_render_new(kv_source *src, const kv_check_opts *o)
 }
 
 static char *canon(const char *path);
+static char *key_of(const char *path);
 
 static void render_at(ck_render *cr, const char *root)
 {
@@ -98,7 +101,7 @@ static bool folder_below(const char *root, const char *rel)
 static bool needs_root(ck_render *cr)
 {
 	const char *top = kv_source_root(cr->src);
-	char *a = canon(cr->root), *b = canon(top);
+	char *a = key_of(cr->root), *b = key_of(top);
 	bool below = strcmp(a, b) != 0;
 	free(a);
 	free(b);
@@ -161,19 +164,36 @@ static char *canon(const char *path)
 	return a;
 }
 
+/* A path in the one spelling paths are matched in: absolute and normalized, so "../x/a.yaml"
+ * and "/work/x/a.yaml" are one file. */
+static char *key_of(const char *path)
+{
+	static char cwd[PATH_MAX];
+	if (!cwd[0] && !getcwd(cwd, sizeof cwd))
+		strcpy(cwd, ".");
+	char *abs = path[0] == '/' ? kv_xstrdup(path) : kv_xasprintf("%s/%s", cwd, path);
+	char *k = canon(abs);
+	free(abs);
+	return k;
+}
+
 /* The check's file index for a path relative to the render root. */
 static uint32_t file_for_path(ck_render *cr, const char *path)
 {
 	char *joined = kv_path_join(cr->root, path);
-	char *display = canon(joined);
+	char *display = canon(joined), *key = key_of(joined);
 	free(joined);
-	uint64_t *v = kv_map_find(cr->entry_by_path, display, strlen(display));
-	if (v) {
+	uint64_t *v = kv_map_find(cr->entry_by_path, key, strlen(key));
+	if (!v)
+		v = kv_map_find(cr->note_by_path, key, strlen(key));
+	bool note = v && !kv_map_find(cr->entry_by_path, key, strlen(key));
+	free(key);
+	if (v && !note) {
 		free(display);
 		return (uint32_t)(*v - 1);
 	}
 	uint32_t file;
-	if ((v = kv_map_find(cr->note_by_path, display, strlen(display))) != NULL) {
+	if (v) {
 		file = (uint32_t)(cr->nentries + *v - 1);
 		free(display);
 		return file;
@@ -203,7 +223,7 @@ static void index_files(ck_render *cr)
 	cr->entry_dirs = kv_map_new();
 	cr->extra_index = kv_map_new();
 	for (size_t i = 0; i < cr->nentries; i++) {
-		char *p = canon(kv_source_entry(cr->src, i)->display);
+		char *p = key_of(kv_source_entry(cr->src, i)->display);
 		*kv_map_slot(cr->entry_by_path, p, strlen(p), NULL) = i + 1;
 		char *dir = dir_of(p);
 		*kv_map_slot(cr->entry_dirs, dir, strlen(dir), NULL) = 1;
@@ -211,7 +231,7 @@ static void index_files(ck_render *cr)
 		free(p);
 	}
 	for (size_t i = 0; i < cr->nnotes; i++) {
-		char *p = canon(kv_source_note(cr->src, i)->path);
+		char *p = key_of(kv_source_note(cr->src, i)->path);
 		*kv_map_slot(cr->note_by_path, p, strlen(p), NULL) = i + 1;
 		free(p);
 	}
@@ -256,13 +276,13 @@ static void find_read(ck_render *cr)
 		if (u->rendered || !u->path)
 			continue;
 		char *joined = kv_path_join(cr->root, u->path);
-		char *dir = canon(joined);
+		char *dir = key_of(joined);
 		*kv_map_slot(unrendered, dir, strlen(dir), NULL) = 1;
 		free(dir);
 		free(joined);
 	}
 	for (size_t i = 0; i < cr->nentries && kv_map_count(unrendered); i++) {
-		char *p = canon(kv_source_entry(cr->src, i)->display);
+		char *p = key_of(kv_source_entry(cr->src, i)->display);
 		for (char *slash = strrchr(p, '/'); !cr->read[i]; slash = strrchr(p, '/')) {
 			if (slash)
 				*slash = '\0';
@@ -282,7 +302,9 @@ static void find_read(ck_render *cr)
  * excluded or not selected. */
 static bool below_entries(const ck_render *cr, const char *display)
 {
-	char *dir = dir_of(display);
+	char *key = key_of(display);
+	char *dir = dir_of(key);
+	free(key);
 	bool found = false;
 	for (;;) {
 		if (kv_map_find(cr->entry_dirs, dir, strlen(dir))) {

@@ -106,4 +106,13 @@ else
 	echo "skipping the corpus checks: $CORPUS is not there"
 fi
 
+# Checked from a folder beside it ("../repo"), a plain unit's files are applied: no
+# render/unapplied note (paths above the current folder are matched as absolute paths).
+mkdir -p "$TMP/beside/repo/.git" "$TMP/beside/cwd"
+printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  namespace: default\n' > "$TMP/beside/repo/cm.yaml"
+(cd "$TMP/beside/cwd" && "$KVET" check ../repo -s "$MINI" > "$TMP/beside/out" 2>&1)
+OUT=$(cat "$TMP/beside/out")
+expect_out "1 object (1 valid" "a plain file checked from beside its repository"
+expect_no_out "render/unapplied" "a plain unit's file is applied, checked from beside its repository"
+
 finish
