@@ -83,7 +83,7 @@ $(BUILD)/libkvet.a: $(LIB_OBJ)
 $(KVET): $(CLI_OBJ) $(BUILD)/libkvet.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
-$(BUILD)/tests/test_%: tests/unit/test_%.c tests/unit/harness.h $(BUILD)/libkvet.a
+$(BUILD)/tests/test_%: tests/unit/test_%.c tests/unit/harness.h tests/unit/render_util.h $(BUILD)/libkvet.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests/unit $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libkvet.a $(LIBS)
 

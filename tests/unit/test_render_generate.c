@@ -4,6 +4,7 @@
  * problems kustomize's refusals become (duplicate keys, bad literals, files over the size
  * limit, endless env lines). */
 #include "harness.h"
+#include "render_util.h"
 
 #include "../../src/render/hash.h"
 #include "../../src/render/internal.h"
@@ -17,16 +18,7 @@
 
 static kv_node *doc(kv_arena *a, const char *text)
 {
-	kv_diags d;
-	kv_diags_init(&d, NULL, 0);
-	kv_limits lim;
-	kv_limits_default(&lim);
-	kv_loader *l = kv_loader_new(text, strlen(text), KV_SYNTAX_YAML, &lim, &d);
-	kv_doc out = {0};
-	int rc = kv_loader_next(l, a, &out);
-	kv_loader_free(l);
-	kv_diags_free(&d);
-	return rc == 1 ? out.root : NULL;
+	return rt_doc(a, text);
 }
 
 /* ---- SHA-256 ---- */

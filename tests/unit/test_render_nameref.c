@@ -3,6 +3,7 @@
  * candidates a referrer sees (namespaces, cluster scope, RoleBinding subjects), roleRef's
  * kind, the prefix and suffix tie-break, ambiguity, custom configurations, and positions. */
 #include "harness.h"
+#include "render_util.h"
 
 #include "../../src/render/internal.h"
 
@@ -10,16 +11,7 @@
 
 static kv_node *doc(kv_render *r, const char *text)
 {
-	kv_diags d;
-	kv_diags_init(&d, NULL, 0);
-	kv_limits lim;
-	kv_limits_default(&lim);
-	kv_loader *l = kv_loader_new(text, strlen(text), KV_SYNTAX_YAML, &lim, &d);
-	kv_doc out = {0};
-	int rc = kv_loader_next(l, r->arena, &out);
-	kv_loader_free(l);
-	kv_diags_free(&d);
-	return rc == 1 ? out.root : NULL;
+	return rt_doc(r->arena, text);
 }
 
 typedef struct {

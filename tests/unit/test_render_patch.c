@@ -4,6 +4,7 @@
  * (the patch's lines, also for inline patches in a kustomization), and lists of 20,000
  * items merged in linear time. */
 #include "harness.h"
+#include "render_util.h"
 
 #include "../../src/render/patch.h"
 
@@ -17,22 +18,12 @@
 
 static kv_node *doc(kv_render *r, const char *text)
 {
-	kv_diags d;
-	kv_diags_init(&d, NULL, 0);
-	kv_limits lim;
-	kv_limits_default(&lim);
-	kv_loader *l = kv_loader_new(text, strlen(text), KV_SYNTAX_YAML, &lim, &d);
-	kv_doc out = {0};
-	int rc = kv_loader_next(l, r->arena, &out);
-	kv_loader_free(l);
-	kv_diags_free(&d);
-	return rc == 1 ? out.root : NULL;
+	return rt_doc(r->arena, text);
 }
 
 static kv_render *new_render(void)
 {
-	kv_render_opts o = {.root = "."};
-	return kv_render_new(&o);
+	return rt_render();
 }
 
 /* The string at a dotted path ("spec.containers.0.image"), list items by index. */

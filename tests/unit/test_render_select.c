@@ -2,6 +2,7 @@
  * original and current names and namespaces, effective namespaces, label and annotation
  * selectors, malformed selectors and the regex budget. */
 #include "harness.h"
+#include "render_util.h"
 
 #include "../../src/render/internal.h"
 
@@ -10,22 +11,12 @@
 /* The first document of text, loaded into the render's arena. */
 static kv_node *doc(kv_render *r, const char *text)
 {
-	kv_diags d;
-	kv_diags_init(&d, NULL, 0);
-	kv_limits lim;
-	kv_limits_default(&lim);
-	kv_loader *l = kv_loader_new(text, strlen(text), KV_SYNTAX_YAML, &lim, &d);
-	kv_doc out = {0};
-	int rc = kv_loader_next(l, r->arena, &out);
-	kv_loader_free(l);
-	kv_diags_free(&d);
-	return rc == 1 ? out.root : NULL;
+	return rt_doc(r->arena, text);
 }
 
 static kv_render *new_render(void)
 {
-	kv_render_opts o = {.root = "."};
-	return kv_render_new(&o);
+	return rt_render();
 }
 
 static rn_res *res(kv_render *r, const char *text)
