@@ -470,7 +470,7 @@ static bool add_resource(kv_render *r, const rn_kust *k, rn_acc *a, const kv_nod
 		break;
 	}
 	case RN_DIR: {
-		rn_acc sub = {{0}, rn_config_defaults(r)};
+		rn_acc sub = {{0}, NULL};
 		ok = build_dir(r, path, &sub, AS_RESOURCE, k->src, entry) == 0;
 		ok &= absorb(r, a, &sub);
 		break;
@@ -530,11 +530,20 @@ static bool add_components(kv_render *r, const rn_kust *k, rn_acc *a)
 	return ok;
 }
 
+/* The kustomization's transformer configuration: its `configurations` files first, then
+ * kustomize's defaults merged into them (a default a custom spec stands for is left out), then
+ * merged into what the build holds from its resources. */
 static bool add_configurations(kv_render *r, const rn_kust *k, rn_acc *a)
 {
 	const kv_node *list = kv_map_get(k->root, "configurations");
+	if (!list || list->type != KV_LIST || list->len == 0) {
+		rn_acc_config(r, a, rn_config_defaults(r));
+		return true;
+	}
 	bool ok = true;
-	for (uint32_t i = 0; list && list->type == KV_LIST && i < list->len; i++) {
+	rn_config *add = kv_arena_alloc(r->arena, sizeof *add);
+	*add = (rn_config){0};
+	for (uint32_t i = 0; i < list->len; i++) {
 		uint16_t src = rn_kust_file(r, k, list->u.items[i]);
 		if (!src) {
 			ok = false;
@@ -542,11 +551,11 @@ static bool add_configurations(kv_render *r, const rn_kust *k, rn_acc *a)
 		}
 		kv_node **docs;
 		size_t n = rn_load_docs(r, src, &docs);
-		rn_config add = {0};
 		for (size_t d = 0; d < n; d++)
-			ok &= rn_config_add(r, &add, docs[d]) == 0;
-		rn_acc_config(r, a, &add);
+			ok &= rn_config_add(r, add, docs[d]) == 0;
 	}
+	rn_config_merge(r, add, rn_config_defaults(r));
+	rn_acc_config(r, a, add);
 	return ok;
 }
 
@@ -738,7 +747,7 @@ int kv_kustomize_build_ex(kv_render *r, const char *dir, const kv_build_opts *bo
 		rn_problem_path(r, dir, KV_RULE_RENDER_PATH, NULL, "%s leads out of the repository", dir);
 		return -1;
 	}
-	rn_acc a = {{0}, rn_config_defaults(r)};
+	rn_acc a = {{0}, NULL};
 	r->top = (rn_kust){0};
 	size_t probs = r->nproblems;
 	int rc = build_dir(r, norm, &a, AS_TOP, 0, NULL);

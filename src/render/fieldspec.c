@@ -172,12 +172,27 @@ static bool fspec_same(const rn_fspec *a, const rn_fspec *b)
 	       strcmp(a->path, b->path) == 0;
 }
 
-/* Adds fs unless the list holds it; kustomize refuses the same field with a different
- * create flag. */
+/* A part of a group/version/kind that selects another: empty selects anything. */
+static bool part_selects(const char *sel, const char *x)
+{
+	return !sel || !*sel || same_gvk(sel, x);
+}
+
+/* Whether a spec the list holds stands for fs, as kustomize merges field specs: the same path,
+ * and fs's group, version and kind select the held spec's (so a default spec for every kind
+ * adds nothing to a custom one for Foo: only Foo objects get the field). */
+static bool fspec_covers(const rn_fspec *held, const rn_fspec *fs)
+{
+	return part_selects(fs->group, held->group) && part_selects(fs->version, held->version) &&
+	       part_selects(fs->kind, held->kind) && strcmp(held->path, fs->path) == 0;
+}
+
+/* Adds fs unless the list holds a spec that stands for it; kustomize refuses the same field
+ * with a different create flag. */
 static int fspecs_add(kv_render *r, rn_fspecs *l, const rn_fspec *fs, const kv_node *at)
 {
 	for (size_t i = 0; i < l->n; i++) {
-		if (!fspec_same(&l->items[i], fs))
+		if (!(at ? fspec_same(&l->items[i], fs) : fspec_covers(&l->items[i], fs)))
 			continue;
 		if (l->items[i].create != fs->create && at) {
 			rn_problem(r, 0, at, KV_RULE_RENDER_KUSTOMIZATION, NULL,
@@ -382,12 +397,17 @@ rn_config *rn_config_defaults(kv_render *r)
 void rn_acc_config(kv_render *r, rn_acc *a, const rn_config *add)
 {
 	rn_config *defaults = rn_config_defaults(r);
-	if (add == a->cfg || add == defaults)
+	if (add == a->cfg)
 		return;
+	if (!a->cfg && add == defaults) {
+		a->cfg = defaults;
+		return;
+	}
 	if (!a->cfg || a->cfg == defaults) {
 		rn_config *own = kv_arena_alloc(r->arena, sizeof *own);
 		*own = (rn_config){0};
-		rn_config_merge(r, own, defaults);
+		if (a->cfg)
+			rn_config_merge(r, own, defaults);
 		a->cfg = own;
 	}
 	rn_config_merge(r, a->cfg, add);
