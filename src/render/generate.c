@@ -477,7 +477,7 @@ static kv_node *make_object(gen *g, const kv_node *name, const kv_node *ns, cons
 
 static bool same_ns(const rn_id *a, const char *ns)
 {
-	return strcmp(rn_effective_ns(a->group, a->kind, a->ns), rn_effective_ns(a->group, a->kind, ns)) == 0;
+	return strcmp(rn_effective_ns(a->group, a->version, a->kind, a->ns), rn_effective_ns(a->group, a->version, a->kind, ns)) == 0;
 }
 
 /* True when res has, or had, obj's group, version, kind, namespace and name. */

@@ -255,8 +255,10 @@ void rn_list_free(rn_list *l);
 rn_res *rn_list_find(kv_render *r, rn_list *l, const rn_res *res);
 /* Says that names in l may have changed: the next find rebuilds its index. */
 void rn_list_touch(rn_list *l);
-/* True when kind (of group) is cluster-scoped: kustomize's table of built-in kinds. */
-bool rn_cluster_scoped(const char *group, const char *kind);
+/* True when kind of group and version is cluster-scoped in kustomize's table of built-in
+ * kinds (its schema's versions: rbac's v1alpha1 ClusterRole is not there, so namespaced);
+ * a NULL version matches any. */
+bool rn_cluster_scoped(const char *group, const char *version, const char *kind);
 /* Records the object's current name and namespace as an earlier one (before a rename). */
 void rn_res_remember(kv_render *r, rn_res *res);
 const char *rn_res_name(const rn_res *res);
@@ -289,7 +291,7 @@ int rn_select_match(kv_render *r, const rn_select *s, const rn_res *res);
 void rn_select_free(rn_select *s);
 /* The effective namespace kustomize matches: the namespace, "default" when empty, or
  * "_non_namespaceable_" for a cluster-scoped kind. */
-const char *rn_effective_ns(const char *group, const char *kind, const char *ns);
+const char *rn_effective_ns(const char *group, const char *version, const char *kind, const char *ns);
 
 /* The kustomization Flux generates for folder dir, which has none (flux.c): a map with
  * `resources` listing every manifest file below it and each sub-folder that holds a

@@ -71,15 +71,15 @@ static void info_of(const rn_res *res, info *out)
 	out->kind = id.kind ? id.kind : "";
 	out->ns = id.ns ? id.ns : "";
 	out->name = id.name ? id.name : "";
-	out->cluster = rn_cluster_scoped(out->group, out->kind);
+	out->cluster = rn_cluster_scoped(out->group, out->version, out->kind);
 	out->renamed = false;
 	for (size_t i = 0; i < res->nprev; i++)
 		if (strcmp(res->prev[i].name ? res->prev[i].name : "", out->name) != 0 ||
 		    strcmp(res->prev[i].ns ? res->prev[i].ns : "", out->ns) != 0)
 			out->renamed = true;
 	out->orig_ns = out->renamed && res->nprev && res->prev[0].ns ? res->prev[0].ns : out->ns;
-	out->eff = rn_effective_ns(out->group, out->kind, out->ns);
-	out->orig_eff = rn_effective_ns(out->group, out->kind, out->orig_ns);
+	out->eff = rn_effective_ns(out->group, out->version, out->kind, out->ns);
+	out->orig_eff = rn_effective_ns(out->group, out->version, out->kind, out->orig_ns);
 }
 
 /* ---- the prefixes and suffixes kustomize compares ----

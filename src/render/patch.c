@@ -307,7 +307,7 @@ typedef struct {
 static void id_key(kv_buf *out, const char *group, const char *version, const char *kind, const char *ns, const char *name)
 {
 	kv_buf_truncate(out, 0);
-	const char *parts[] = {group, version, kind, rn_effective_ns(group, kind, ns), name};
+	const char *parts[] = {group, version, kind, rn_effective_ns(group, version, kind, ns), name};
 	for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
 		kv_buf_puts(out, parts[i] ? parts[i] : "");
 		kv_buf_putc(out, '\0');

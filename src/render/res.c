@@ -177,7 +177,7 @@ static void identity_key(const rn_res *res, kv_buf *out)
 	rn_id id;
 	rn_id_of(res, &id);
 	const char *ns = id.ns && *id.ns ? id.ns : "default";
-	if (rn_cluster_scoped(id.group, id.kind ? id.kind : ""))
+	if (rn_cluster_scoped(id.group, id.version, id.kind ? id.kind : ""))
 		ns = "";
 	kv_buf_truncate(out, 0);
 	kv_buf_printf(out, "%s|%s|%s|%s|%s", id.group, id.version, id.kind ? id.kind : "", ns, id.name ? id.name : "");

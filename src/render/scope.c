@@ -64,9 +64,7 @@ bool rn_cluster_scoped_gvk(const char *group, const char *version, const char *k
 	return false;
 }
 
-/* Without a version: cluster-scoped in some version kustomize knows (the identity of an
- * object rarely depends on the difference). */
-bool rn_cluster_scoped(const char *group, const char *kind)
+bool rn_cluster_scoped(const char *group, const char *version, const char *kind)
 {
-	return rn_cluster_scoped_gvk(group, NULL, kind);
+	return rn_cluster_scoped_gvk(group, version, kind);
 }

@@ -370,9 +370,9 @@ static int match_re(kv_render *r, const rn_select *s, int f, const char *str)
 	return -1;
 }
 
-const char *rn_effective_ns(const char *group, const char *kind, const char *ns)
+const char *rn_effective_ns(const char *group, const char *version, const char *kind, const char *ns)
 {
-	if (kind && rn_cluster_scoped(group ? group : "", kind))
+	if (kind && rn_cluster_scoped(group ? group : "", version, kind))
 		return "_non_namespaceable_";
 	return ns && *ns ? ns : "default";
 }
@@ -385,9 +385,9 @@ int rn_select_match(kv_render *r, const rn_select *s, const rn_res *res)
 	const char *orig_ns = res->nprev ? res->prev[0].ns : id.ns;
 	int m;
 	if (s->re[F_NAMESPACE]) {
-		m = match_re(r, s, F_NAMESPACE, rn_effective_ns(id.group, id.kind, orig_ns));
+		m = match_re(r, s, F_NAMESPACE, rn_effective_ns(id.group, id.version, id.kind, orig_ns));
 		if (m == 0)
-			m = match_re(r, s, F_NAMESPACE, rn_effective_ns(id.group, id.kind, id.ns));
+			m = match_re(r, s, F_NAMESPACE, rn_effective_ns(id.group, id.version, id.kind, id.ns));
 		if (m <= 0)
 			return m;
 	}

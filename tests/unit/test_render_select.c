@@ -59,9 +59,11 @@ static void test_effective_namespace(void)
 	CHECK_INT(picks("namespace: shop", cm), 0);
 	CHECK_INT(picks("namespace: shop", deploy), 1);
 	CHECK_INT(picks("namespace: default", role), 0);
-	CHECK_STR(rn_effective_ns("rbac.authorization.k8s.io", "ClusterRole", ""), "_non_namespaceable_");
-	CHECK_STR(rn_effective_ns("", "ConfigMap", NULL), "default");
-	CHECK_STR(rn_effective_ns("", "ConfigMap", "x"), "x");
+	CHECK_STR(rn_effective_ns("rbac.authorization.k8s.io", "v1", "ClusterRole", ""), "_non_namespaceable_");
+	CHECK_STR(rn_effective_ns("", "v1", "ConfigMap", NULL), "default");
+	/* kustomize's schema knows ClusterRole in v1 only: another version is namespaced */
+	CHECK_STR(rn_effective_ns("rbac.authorization.k8s.io", "v1alpha1", "ClusterRole", ""), "default");
+	CHECK_STR(rn_effective_ns("", "v1", "ConfigMap", "x"), "x");
 }
 
 static void test_original_and_current_names(void)

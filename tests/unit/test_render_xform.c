@@ -129,9 +129,9 @@ static void test_scope(void)
 	CHECK(!rn_cluster_scoped_gvk("", "v2", "Namespace"));
 	CHECK(!rn_cluster_scoped_gvk("example.com", "v1", "Namespace"));
 	CHECK(!rn_cluster_scoped_gvk("", "v1", "ConfigMap"));
-	CHECK(rn_cluster_scoped("", "Namespace"));
-	CHECK(rn_cluster_scoped("storage.k8s.io", "StorageClass"));
-	CHECK(!rn_cluster_scoped("example.com", "Widget"));
+	CHECK(rn_cluster_scoped("", NULL, "Namespace"));
+	CHECK(rn_cluster_scoped("storage.k8s.io", NULL, "StorageClass"));
+	CHECK(!rn_cluster_scoped("example.com", NULL, "Widget"));
 }
 
 /* ---- namespace ---- */
