@@ -2,7 +2,8 @@
  * build. The input is a small repository: lines starting with "#> PATH" begin a file at PATH
  * (letters, digits, ".", "-", "_" and "/" only; no ".."); text before the first such line is the
  * root's kustomization.yaml. The files are written to a scratch folder, the root is built, and
- * the result printed as YAML and JSON. A build must never crash, hang or read outside the
+ * the result printed as YAML and JSON; then the folder is rendered as a repository of reconciler
+ * units (Flux Kustomizations with substitutions, Argo CD Applications, or the fallback). A build must never crash, hang or read outside the
  * folder, and every problem must carry a message. */
 #include "kvet/buf.h"
 #include "kvet/render.h"
@@ -102,6 +103,18 @@ static void write_repository(const uint8_t *data, size_t size)
 	}
 }
 
+/* Every problem has a message and a path. */
+static void check_problems(const kv_render *r)
+{
+	for (size_t i = 0; i < kv_render_problem_count(r); i++) {
+		const kv_render_problem *p = kv_render_problem_at(r, i);
+		if (!p->message || !*p->message || !p->path) {
+			fprintf(stderr, "fuzz_kustomize: a problem without a message or a path\n");
+			abort();
+		}
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (!root[0]) {
@@ -126,13 +139,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		kv_render_emit_json(&out, (const kv_node *const *)res.objects, res.n);
 		kv_buf_free(&out);
 	}
-	for (size_t i = 0; i < kv_render_problem_count(r); i++) {
-		const kv_render_problem *p = kv_render_problem_at(r, i);
-		if (!p->message || !*p->message || !p->path) {
-			fprintf(stderr, "fuzz_kustomize: a problem without a message or a path\n");
-			abort();
-		}
+	check_problems(r);
+	kv_render_free(r);
+	/* The same files as a repository of reconciler units (Flux, Argo CD, or the fallback). */
+	r = kv_render_new(&o);
+	kv_units us;
+	if (kv_render_units(r, &us) == 0) {
+		kv_buf out = KV_BUF_INIT;
+		for (size_t i = 0; i < us.n; i++)
+			kv_render_emit_yaml(&out, (const kv_node *const *)us.items[i].result.objects, us.items[i].result.n);
+		kv_buf_free(&out);
 	}
+	check_problems(r);
 	kv_render_free(r);
 	return 0;
 }
