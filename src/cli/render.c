@@ -7,6 +7,8 @@
 #include "opts.h"
 
 #include "kvet/alloc.h"
+#include "kvet/config.h"
+#include "kvet/fileutil.h"
 #include "kvet/render.h"
 #include "kvet/source.h"
 #include "kvet/strutil.h"
@@ -134,12 +136,60 @@ static bool print_problems(const kv_render *r)
 	return errors;
 }
 
+/* The limits of the repository's .kvet.yaml (in the work tree at root, or in revision src),
+ * as kvet check reads them: 0, or -1 (said) when the file is bad. */
+static int repo_limits(kv_render_opts *o, const char *root, kv_source *src)
+{
+	char *data = NULL;
+	size_t len = 0;
+	const char *path = NULL;
+	kv_buf err = KV_BUF_INIT;
+	int rc;
+	char *p = NULL;
+	if (src) {
+		rc = kv_source_config(src, &data, &len, &path, &err);
+	} else {
+		p = kv_path_join(root, ".kvet.yaml");
+		struct stat st;
+		rc = 1;
+		if (stat(p, &st) == 0) {
+			kv_buf b = KV_BUF_INIT;
+			rc = kv_file_read(p, 1 << 20, &b, &err);
+			if (rc == 1) {
+				kv_buf_printf(&err, "%s: larger than 1 MiB", p);
+				rc = -1;
+			}
+			len = b.len;
+			data = kv_buf_detach(&b);
+			path = p;
+		}
+	}
+	kv_config cfg;
+	kv_config_init(&cfg);
+	if (rc == 0)
+		rc = kv_config_parse(&cfg, data, len, path, &err);
+	if (rc == 0)
+		o->limits = cfg.limits;
+	if (rc < 0)
+		fprintf(stderr, "kvet render: error: %s\n", kv_buf_cstr(&err));
+	kv_config_free(&cfg);
+	kv_buf_free(&err);
+	free(data);
+	free(p);
+	return rc < 0 ? -1 : 0;
+}
+
 static int render_kustomize(const char *dir, const char *root_opt, bool json)
 {
 	char *root, *rel;
 	if (place(dir, root_opt, &root, &rel) != 0)
 		return KV_EXIT_INTERNAL;
 	kv_render_opts o = {.root = root};
+	if (repo_limits(&o, root, NULL) != 0) {
+		free(root);
+		free(rel);
+		return KV_EXIT_USAGE;
+	}
 	kv_render *r = kv_render_new(&o);
 	kv_render_result res;
 	int rc = kv_kustomize_build(r, rel, &res);
@@ -262,6 +312,11 @@ static int render_units(const char *path, bool given, const char *rev, char *con
 	char *top = !rev && !given ? git_top(real) : NULL;
 	if (top)
 		o.root = top;
+	if (repo_limits(&o, o.root, src) != 0) {
+		kv_source_free(src);
+		free(top);
+		return KV_EXIT_USAGE;
+	}
 	kv_render *r = kv_render_new(&o);
 	kv_units us;
 	int rc = kv_render_units(r, &us);

@@ -100,6 +100,13 @@ run "$KVET" check . -s "$MINI"
 expect_code 1 "huge generator input"
 expect_out "kustomization.yaml:4:5: error:" "huge generator input is located at the entry"
 expect_out "larger than limits.fileSize (1000 bytes)" "huge generator input says the limit"
+run "$KVET" render --kustomize .
+expect_code 1 "kvet render reads the repository's limits"
+expect_out "kustomization.yaml:4:5: error: cannot read big.txt: larger than limits.fileSize (1000 bytes)" "kvet render: the limit at the entry"
+printf 'limits:\n  fileSize: lots\n' > .kvet.yaml
+run "$KVET" render --kustomize .
+expect_code 2 "a bad .kvet.yaml is a usage error for kvet render too"
+expect_out ".kvet.yaml:2:13" "the bad limit is located"
 
 # A Flux substitution that makes invalid YAML is reported at the value.
 fresh
