@@ -120,17 +120,11 @@ static void test_content_hash(void)
 
 /* ---- generators on folders ---- */
 
-static char root[64];
+static rt_scratch scratch;
 
 static void put_file(const char *rel, const char *text, size_t n)
 {
-	char path[256];
-	snprintf(path, sizeof path, "%s/%s", root, rel);
-	FILE *f = fopen(path, "wb");
-	if (!f)
-		return;
-	fwrite(text, 1, n, f);
-	fclose(f);
+	rt_put(&scratch, rel, text, n);
 }
 
 static void put(const char *rel, const char *text)
@@ -140,22 +134,17 @@ static void put(const char *rel, const char *text)
 
 static void clean(void)
 {
-	char cmd[128];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
-	if (system(cmd) != 0)
-		fprintf(stderr, "cannot remove %s\n", root);
+	rt_scratch_free(&scratch);
 }
 
 static void fresh(void)
 {
-	snprintf(root, sizeof root, "/tmp/kvet-gen-XXXXXX");
-	if (!mkdtemp(root))
-		root[0] = '\0';
+	rt_scratch_new(&scratch, "gen");
 }
 
 static kv_render *build(kv_render_result *out, uint64_t file_size)
 {
-	kv_render_opts o = {.root = root};
+	kv_render_opts o = {.root = scratch.root};
 	kv_limits_default(&o.limits);
 	if (file_size)
 		o.limits.file_size = file_size;

@@ -4,6 +4,7 @@
  * item does not match, bad regular expressions, wildcards over huge lists). The expected
  * outputs are what `kubectl kustomize` printed for the same folders. */
 #include "harness.h"
+#include "render_util.h"
 
 #include "../../src/render/internal.h"
 
@@ -15,37 +16,26 @@
 #include <time.h>
 #include <unistd.h>
 
-static char root[64];
+static rt_scratch scratch;
 
 static void put(const char *rel, const char *text)
 {
-	char path[256];
-	snprintf(path, sizeof path, "%s/%s", root, rel);
-	FILE *f = fopen(path, "wb");
-	if (!f)
-		return;
-	fwrite(text, 1, strlen(text), f);
-	fclose(f);
+	rt_put(&scratch, rel, text, strlen(text));
 }
 
 static void clean(void)
 {
-	char cmd[128];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
-	if (system(cmd) != 0)
-		fprintf(stderr, "cannot remove %s\n", root);
+	rt_scratch_free(&scratch);
 }
 
 static void fresh(void)
 {
-	snprintf(root, sizeof root, "/tmp/kvet-repl-XXXXXX");
-	if (!mkdtemp(root))
-		root[0] = '\0';
+	rt_scratch_new(&scratch, "repl");
 }
 
 static kv_render *build(kv_render_result *out)
 {
-	kv_render_opts o = {.root = root};
+	kv_render_opts o = {.root = scratch.root};
 	kv_limits_default(&o.limits);
 	kv_render *r = kv_render_new(&o);
 	if (kv_kustomize_build(r, "", out) != 0)
