@@ -183,6 +183,7 @@ struct kv_render {
 	kv_map *kinds;      /* work tree path -> what it is (fs.c) */
 	kv_map *listed;     /* work tree folders listed */
 	kv_map *links;      /* entries of listed folders that are links or special files */
+	kv_map *grown;      /* list node -> the array rn_append gave it (tree.c) */
 	kv_render_problem *problems;
 	size_t nproblems, capproblems;
 	const char **stack; /* kustomization folders being built, for cycles */

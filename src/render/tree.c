@@ -81,13 +81,32 @@ bool rn_del(kv_node *map, const char *key)
 	return false;
 }
 
+/* The array rn_append last gave a list, and its room: appends fill it in place, so building a
+ * list of n items costs O(n), not O(n^2) copies. A list whose items were set another way (its
+ * array is not the recorded one) gets a new array first. */
+typedef struct {
+	kv_node **items;
+	uint32_t cap;
+} grown;
+
 void rn_append(kv_render *r, kv_node *list, kv_node *item)
 {
-	kv_node **items = kv_arena_alloc(r->arena, sizeof *items * (list->len + 1));
-	if (list->len)
-		memcpy(items, list->u.items, sizeof *items * list->len);
-	items[list->len++] = item;
-	list->u.items = items;
+	uint64_t *slot = kv_map_slot(r->grown, &list, sizeof list, NULL);
+	grown *g = (grown *)(uintptr_t)*slot;
+	if (!g || g->items != list->u.items || list->len >= g->cap) {
+		uint32_t cap = list->len < 4 ? 8 : list->len * 2;
+		kv_node **items = kv_arena_alloc(r->arena, sizeof *items * cap);
+		if (list->len)
+			memcpy(items, list->u.items, sizeof *items * list->len);
+		if (!g) {
+			g = kv_arena_alloc(r->arena, sizeof *g);
+			*slot = (uint64_t)(uintptr_t)g;
+		}
+		g->items = items;
+		g->cap = cap;
+		list->u.items = items;
+	}
+	list->u.items[list->len++] = item;
 }
 
 kv_node *rn_path_map(kv_render *r, kv_node *root, const char *path, bool create, const kv_node *cause)
