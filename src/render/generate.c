@@ -372,20 +372,24 @@ static bool gather(gen *g, const kv_node *envs, const kv_node *env, const kv_nod
 		ok &= literal(g, ps, lits->u.items[i]);
 	for (uint32_t i = 0; files && i < files->len; i++)
 		ok &= file_source(g, ps, files->u.items[i]);
-	for (size_t i = 1; ok && i < ps->n; i++)
-		for (size_t j = 0; j < i; j++) {
-			const kvpair *a = &ps->items[j], *b = &ps->items[i];
-			if (a->klen != b->klen || memcmp(a->key, b->key, a->klen) != 0)
-				continue;
-			const char *first = kv_render_file_path(g->r, a->at->src);
-			char hint[256];
-			snprintf(hint, sizeof hint, "it is first given at %s:%u", first ? first : "?", a->at->line);
-			rn_problem(g->r, b->at->src, b->at, KV_RULE_RENDER_CONFLICT, hint,
-				   "%s %s repeats the key %.*s: kustomize refuses it", g->secret ? "secret" : "configmap",
-				   g->name, (int)b->klen, b->key);
-			ok = false;
-			break;
+	kv_map *seen = kv_map_new(); /* key -> position + 1 */
+	for (size_t i = 0; ok && i < ps->n; i++) {
+		const kvpair *b = &ps->items[i];
+		bool added;
+		uint64_t *v = kv_map_slot(seen, b->key, b->klen, &added);
+		if (added) {
+			*v = i + 1;
+			continue;
 		}
+		const kvpair *a = &ps->items[*v - 1];
+		const char *first = kv_render_file_path(g->r, a->at->src);
+		char hint[256];
+		snprintf(hint, sizeof hint, "it is first given at %s:%u", first ? first : "?", a->at->line);
+		rn_problem(g->r, b->at->src, b->at, KV_RULE_RENDER_CONFLICT, hint, "%s %s repeats the key %.*s: kustomize refuses it",
+			   g->secret ? "secret" : "configmap", g->name, (int)b->klen, b->key);
+		ok = false;
+	}
+	kv_map_free(seen);
 	return ok;
 }
 
@@ -459,8 +463,8 @@ static kv_node *make_object(gen *g, const kv_node *name, const kv_node *ns, cons
 			*target = rn_new_map(r, e);
 			rn_set(r, obj, *target == data ? "data" : "binaryData", *target, e);
 		}
-		char *key = kv_arena_strndup(r->arena, p->key, p->klen);
-		rn_set(r, *target, key, rn_new_string(r, v, n, p->at), p->at);
+		/* keys are distinct (gather refused repeats): added without a search */
+		rn_push(r, *target, rn_new_string(r, p->key, p->klen, p->at), rn_new_string(r, v, n, p->at));
 	}
 	if (o->immutable) {
 		kv_node *t = rn_new_string(r, "", 0, e); /* a node at the entry, made a boolean */

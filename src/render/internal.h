@@ -240,6 +240,9 @@ kv_node *rn_copy(kv_render *r, const kv_node *n); /* deep, keeping positions */
 kv_node *rn_get(const kv_node *map, const char *key);
 /* Sets key to value in map (replacing, or appending a new key made at cause). */
 void rn_set(kv_render *r, kv_node *map, const char *key, kv_node *value, const kv_node *cause);
+/* Adds key (a string node) with value at the end of map, which must not hold key already
+ * (no search: for maps built from entries known to be distinct). */
+void rn_push(kv_render *r, kv_node *map, kv_node *key, kv_node *value);
 /* Removes key from map; true when it was there. */
 bool rn_del(kv_node *map, const char *key);
 void rn_append(kv_render *r, kv_node *list, kv_node *item);

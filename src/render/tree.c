@@ -48,6 +48,41 @@ kv_node *rn_get(const kv_node *map, const char *key)
 	return map && map->type == KV_MAP ? kv_map_get(map, key) : NULL;
 }
 
+/* The array grow last gave a list or a map, and its room: entries added fill it in place, so
+ * building a list or map of n entries costs O(n) copies, not O(n^2). A node whose entries were
+ * set another way (its array is not the recorded one) gets a new array first. */
+typedef struct {
+	void *items;
+	uint32_t cap;
+} grown;
+
+/* Room for one more entry (size bytes) at the end of list or map n: the slot; n->len counts
+ * it. */
+static void *grow(kv_render *r, kv_node *n, size_t size)
+{
+	uint64_t *slot = kv_map_slot(r->grown, &n, sizeof n, NULL);
+	grown *g = (grown *)(uintptr_t)*slot;
+	void *cur = n->type == KV_MAP ? (void *)n->u.pairs : (void *)n->u.items;
+	if (!g || g->items != cur || n->len >= g->cap) {
+		uint32_t cap = n->len < 4 ? 8 : n->len * 2;
+		void *items = kv_arena_alloc(r->arena, size * cap);
+		if (n->len)
+			memcpy(items, cur, size * n->len);
+		if (!g) {
+			g = kv_arena_alloc(r->arena, sizeof *g);
+			*slot = (uint64_t)(uintptr_t)g;
+		}
+		g->items = items;
+		g->cap = cap;
+		if (n->type == KV_MAP)
+			n->u.pairs = items;
+		else
+			n->u.items = items;
+		cur = items;
+	}
+	return (char *)cur + size * n->len++;
+}
+
 void rn_set(kv_render *r, kv_node *map, const char *key, kv_node *value, const kv_node *cause)
 {
 	size_t klen = strlen(key);
@@ -58,13 +93,17 @@ void rn_set(kv_render *r, kv_node *map, const char *key, kv_node *value, const k
 			return;
 		}
 	}
-	kv_pair *pairs = kv_arena_alloc(r->arena, sizeof *pairs * (map->len + 1));
-	if (map->len)
-		memcpy(pairs, map->u.pairs, sizeof *pairs * map->len);
-	pairs[map->len].key = rn_new_string(r, key, klen, cause ? cause : map);
-	pairs[map->len].value = value;
-	map->u.pairs = pairs;
-	map->len++;
+	kv_node *knode = rn_new_string(r, key, klen, cause ? cause : map);
+	kv_pair *p = grow(r, map, sizeof *map->u.pairs);
+	p->key = knode;
+	p->value = value;
+}
+
+void rn_push(kv_render *r, kv_node *map, kv_node *key, kv_node *value)
+{
+	kv_pair *p = grow(r, map, sizeof *map->u.pairs);
+	p->key = key;
+	p->value = value;
 }
 
 bool rn_del(kv_node *map, const char *key)
@@ -81,32 +120,9 @@ bool rn_del(kv_node *map, const char *key)
 	return false;
 }
 
-/* The array rn_append last gave a list, and its room: appends fill it in place, so building a
- * list of n items costs O(n), not O(n^2) copies. A list whose items were set another way (its
- * array is not the recorded one) gets a new array first. */
-typedef struct {
-	kv_node **items;
-	uint32_t cap;
-} grown;
-
 void rn_append(kv_render *r, kv_node *list, kv_node *item)
 {
-	uint64_t *slot = kv_map_slot(r->grown, &list, sizeof list, NULL);
-	grown *g = (grown *)(uintptr_t)*slot;
-	if (!g || g->items != list->u.items || list->len >= g->cap) {
-		uint32_t cap = list->len < 4 ? 8 : list->len * 2;
-		kv_node **items = kv_arena_alloc(r->arena, sizeof *items * cap);
-		if (list->len)
-			memcpy(items, list->u.items, sizeof *items * list->len);
-		if (!g) {
-			g = kv_arena_alloc(r->arena, sizeof *g);
-			*slot = (uint64_t)(uintptr_t)g;
-		}
-		g->items = items;
-		g->cap = cap;
-		list->u.items = items;
-	}
-	list->u.items[list->len++] = item;
+	*(kv_node **)grow(r, list, sizeof *list->u.items) = item;
 }
 
 kv_node *rn_path_map(kv_render *r, kv_node *root, const char *path, bool create, const kv_node *cause)
