@@ -10,8 +10,6 @@
 #include "internal.h"
 #include "xform.h"
 
-#define PCRE2_CODE_UNIT_WIDTH 8
-#include <pcre2.h>
 
 #include "kvet/alloc.h"
 #include "kvet/map.h"
@@ -19,8 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MATCH_LIMIT 100000u
-#define DEPTH_LIMIT 2000u
 /* Nesting the search for containers follows (the loader bounds trees well below it). */
 #define MAX_DEPTH 512
 
@@ -28,9 +24,7 @@ typedef struct {
 	const kv_node *entry;
 	const char *new_name, *new_tag, *digest, *suffix;
 	const kv_node *cause; /* the most telling field of the entry, for the new value's position */
-	pcre2_code *re;
-	pcre2_match_data *md;
-	pcre2_match_context *mctx;
+	rn_regex *re;
 	bool limit_hit;
 } image_rule;
 
@@ -60,31 +54,21 @@ static bool compile_rule(kv_render *r, const rn_kust *k, image_rule *ir, const c
 {
 	kv_buf b = KV_BUF_INIT;
 	kv_buf_printf(&b, "^%s(:[a-zA-Z0-9_.{}-]*)?(@sha256:[a-zA-Z0-9_.{}-]*)?$", name);
-	int code;
-	PCRE2_SIZE off;
-	ir->re = pcre2_compile((PCRE2_SPTR)b.data, b.len, PCRE2_UTF | PCRE2_MATCH_INVALID_UTF | PCRE2_DOLLAR_ENDONLY | PCRE2_NEVER_BACKSLASH_C,
-			       &code, &off, NULL);
+	char why[160];
+	ir->re = rn_regex_new(b.data, b.len, why, sizeof why);
 	kv_buf_free(&b);
 	if (!ir->re) {
-		PCRE2_UCHAR text[160];
-		pcre2_get_error_message(code, text, sizeof text);
 		rn_problem(r, k->src, at, KV_RULE_RENDER_KUSTOMIZATION, NULL,
 			   "image name %s does not make a valid pattern (kustomize matches names as regular expressions): %s",
-			   name, (const char *)text);
+			   name, why);
 		return false;
 	}
-	ir->md = pcre2_match_data_create(1, NULL);
-	ir->mctx = pcre2_match_context_create(NULL);
-	pcre2_set_match_limit(ir->mctx, MATCH_LIMIT);
-	pcre2_set_depth_limit(ir->mctx, DEPTH_LIMIT);
 	return true;
 }
 
 static void rule_free(image_rule *ir)
 {
-	pcre2_code_free(ir->re);
-	pcre2_match_data_free(ir->md);
-	pcre2_match_context_free(ir->mctx);
+	rn_regex_free(ir->re);
 }
 
 /* Reads entry e into ir; false (with problems) when it is malformed. */
@@ -127,20 +111,18 @@ static bool parse_rule(kv_render *r, const rn_kust *k, const kv_node *e, image_r
 /* 1 when image s matches, 0 when not, -1 when the pattern ran out of its budget. */
 static int rule_matches(kv_render *r, image_rule *ir, const kv_node *s)
 {
-	int rc = pcre2_match(ir->re, (PCRE2_SPTR)s->u.s, s->len, 0, 0, ir->md, ir->mctx);
+	int rc = rn_regex_match(ir->re, s->u.s, s->len);
 	if (rc >= 0)
-		return 1;
-	if (rc == PCRE2_ERROR_NOMATCH)
-		return 0;
+		return rc;
 	if (!ir->limit_hit) {
 		ir->limit_hit = true;
 		const kv_node *at = kv_map_get(ir->entry, "name");
-		if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT)
+		if (rc == RN_RE_LIMIT)
 			rn_problem(r, 0, at ? at : ir->entry, KV_RULE_LIMIT_REGEX, "simplify the name",
 				   "image name pattern ran out of its matching budget on \"%.60s\"", s->u.s);
 		else
 			rn_problem(r, 0, at ? at : ir->entry, KV_RULE_RENDER_KUSTOMIZATION, NULL,
-				   "image name pattern cannot be matched against \"%.60s\" (PCRE2 error %d)", s->u.s, rc);
+				   "image name pattern cannot be matched against \"%.60s\"", s->u.s);
 	}
 	return -1;
 }

@@ -277,6 +277,17 @@ void rn_order_default(rn_order *o);
 /* Sorts in kustomize's legacy order (kinds first and last, then by id). */
 void rn_sort_legacy(rn_list *l, const rn_order *o);
 
+/* ---- regular expressions (regex.c) ----
+ * Patterns a kustomization writes, compiled once, matched within one work budget. */
+typedef struct rn_regex rn_regex;
+enum { RN_RE_MATCH = 1, RN_RE_NONE = 0, RN_RE_LIMIT = -1, RN_RE_ERROR = -2 };
+/* NULL with PCRE2's message in msg when pattern is no valid expression. The pattern is
+ * searched for anywhere in a subject: anchor it (^...$) to match whole strings. */
+rn_regex *rn_regex_new(const char *pattern, size_t len, char *msg, size_t msgsize);
+/* RN_RE_MATCH, RN_RE_NONE, RN_RE_LIMIT (the budget ran out) or RN_RE_ERROR. */
+int rn_regex_match(const rn_regex *re, const char *s, size_t len);
+void rn_regex_free(rn_regex *re);
+
 /* ---- selecting resources (select.c) ----
  * A selector as patches' `target` writes it (replacements compare identities exactly and use
  * these only for label and annotation selectors): group,

@@ -14,8 +14,6 @@
 #include "../yaml/build.h"
 #include "kvet/alloc.h"
 
-#define PCRE2_CODE_UNIT_WIDTH 8
-#include <pcre2.h>
 
 #include <ctype.h>
 #include <errno.h>
@@ -31,8 +29,6 @@
 #define MAX_PARTS 256
 #define MAX_HITS 100000
 #define MAX_STEPS 5000000UL
-#define MATCH_LIMIT 100000
-#define DEPTH_LIMIT 1000
 
 #define DEFAULT_FIELD_PATH "metadata.name"
 
@@ -835,12 +831,11 @@ typedef struct {
 	size_t nhits, cap;
 	size_t phantoms; /* fields kustomize "creates" under a null, where they never show */
 	unsigned long steps;
-	pcre2_code **re;
+	rn_regex **re;
 	bool *re_done;
-	pcre2_match_data *md;
-	pcre2_match_context *mctx;
 	kv_buf why; /* why the walk failed */
-	bool failed, limit;
+	bool failed;
+	kv_rule limit; /* the rule of a bound the walk reached (0: none) */
 } walker;
 
 static int fail(walker *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -890,7 +885,7 @@ static int walk(walker *w, kv_node **slot, size_t i, bool fresh);
 static int add_hit(walker *w, kv_node **slot, bool fresh)
 {
 	if (w->nhits >= MAX_HITS) {
-		w->limit = true;
+		w->limit = KV_RULE_RENDER_LIMIT;
 		return fail(w, "it selects more than %d fields", MAX_HITS);
 	}
 	KV_GROW(w->hits, w->cap, w->nhits + 1);
@@ -918,18 +913,14 @@ static int walk_index(walker *w, kv_node **slot, size_t i, long long idx)
 }
 
 /* The regular expression of part i, compiled once (on first use, as kustomize does). */
-static pcre2_code *part_re(walker *w, size_t i, const char *val)
+static rn_regex *part_re(walker *w, size_t i, const char *val)
 {
 	if (!w->re_done[i]) {
 		w->re_done[i] = true;
-		int code;
-		PCRE2_SIZE off;
-		w->re[i] = pcre2_compile((PCRE2_SPTR)val, strlen(val), PCRE2_UTF | PCRE2_NEVER_BACKSLASH_C, &code, &off, NULL);
-		if (!w->re[i]) {
-			PCRE2_UCHAR text[160];
-			pcre2_get_error_message(code, text, sizeof text);
-			fail(w, "%s is not a valid regular expression: %s", val, (const char *)text);
-		}
+		char why[160];
+		w->re[i] = rn_regex_new(val, strlen(val), why, sizeof why);
+		if (!w->re[i])
+			fail(w, "%s is not a valid regular expression: %s", val, why);
 	}
 	return w->re[i];
 }
@@ -960,7 +951,7 @@ static void yaml_text(kv_render *r, const kv_node *n, int indent, kv_buf *out)
 /* 1 when the regex of part i finds a match in node n's text, 0 when not, -1 on failure. */
 static int item_matches(walker *w, size_t i, const char *val, const kv_node *n)
 {
-	pcre2_code *re = part_re(w, i, val);
+	rn_regex *re = part_re(w, i, val);
 	if (!re)
 		return -1;
 	kv_buf t = KV_BUF_INIT;
@@ -970,14 +961,15 @@ static int item_matches(walker *w, size_t i, const char *val, const kv_node *n)
 		kv_buf_puts(&t, n->type == KV_LIST ? "[]" : "{}");
 	else
 		yaml_text(w->r, n, 0, &t);
-	int rc = pcre2_match(re, (PCRE2_SPTR)(t.data ? t.data : ""), t.len, 0, 0, w->md, w->mctx);
+	int rc = rn_regex_match(re, t.data, t.len);
 	kv_buf_free(&t);
 	if (rc >= 0)
-		return 1;
-	if (rc == PCRE2_ERROR_NOMATCH)
-		return 0;
-	w->limit = rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT;
-	return fail(w, "the pattern %s ran out of its matching budget", val);
+		return rc;
+	if (rc == RN_RE_LIMIT) {
+		w->limit = KV_RULE_LIMIT_REGEX;
+		return fail(w, "the pattern %s ran out of its matching budget", val);
+	}
+	return fail(w, "the pattern %s cannot be matched", val);
 }
 
 /* Visits the items "[key=value]" selects: with no key, the items themselves (kustomize stops
@@ -1077,7 +1069,7 @@ static int walk(walker *w, kv_node **slot, size_t i, bool fresh)
 	if (w->failed)
 		return -1;
 	if (++w->steps > MAX_STEPS) {
-		w->limit = true;
+		w->limit = KV_RULE_RENDER_LIMIT;
 		return fail(w, "walking it takes more than %lu steps", MAX_STEPS);
 	}
 	if (i == w->fp.n)
@@ -1189,15 +1181,11 @@ static bool apply_path(kv_render *r, const rp_target *t, const kv_node *fp_at, c
 		return false;
 	w.re = kv_xcalloc(w.fp.n + 1, sizeof *w.re);
 	w.re_done = kv_xcalloc(w.fp.n + 1, sizeof *w.re_done);
-	w.md = pcre2_match_data_create(1, NULL);
-	w.mctx = pcre2_match_context_create(NULL);
-	pcre2_set_match_limit(w.mctx, MATCH_LIMIT);
-	pcre2_set_depth_limit(w.mctx, DEPTH_LIMIT);
 	bool ok = true;
 	walk(&w, &res->obj, 0, false);
 	const char *verb = creating(&w) ? "find or create" : "find";
 	if (w.failed) {
-		rn_problem(r, 0, fp_at, w.limit ? KV_RULE_RENDER_LIMIT : KV_RULE_RENDER_CONFLICT, NULL,
+		rn_problem(r, 0, fp_at, w.limit ? w.limit : KV_RULE_RENDER_CONFLICT, NULL,
 			   "unable to %s %s in %s: %s", verb, path, obj_phrase(res, &o), kv_buf_cstr(&w.why));
 		ok = false;
 	} else if (w.nhits == 0 && w.phantoms == 0) {
@@ -1209,12 +1197,10 @@ static bool apply_path(kv_render *r, const rp_target *t, const kv_node *fp_at, c
 	for (size_t i = 0; ok && i < w.nhits; i++)
 		ok = set_field(r, t, fp_at, res, v, &w.hits[i]);
 	for (size_t i = 0; i < w.fp.n; i++)
-		pcre2_code_free(w.re[i]);
+		rn_regex_free(w.re[i]);
 	free(w.re);
 	free(w.re_done);
 	free(w.hits);
-	pcre2_match_data_free(w.md);
-	pcre2_match_context_free(w.mctx);
 	kv_buf_free(&w.why);
 	kv_buf_free(&o);
 	return ok;

@@ -3,16 +3,12 @@
  * both ends; a resource's name or namespace matches when its original or its current one does.
  * Label and annotation selectors follow Kubernetes' label selector grammar.
  *
- * kustomize's patterns are Go (RE2) regular expressions; PCRE2 reads the same syntax for
- * everything a selector writes in practice, and its match limits keep a hostile pattern from
- * taking long: running out is a limit/regex problem, reported once per selector. */
+ * Patterns are matched within regex.c's work budget: running out is a limit/regex problem,
+ * reported once per selector. */
 #include "internal.h"
 
 #include "kvet/alloc.h"
 #include "kvet/strutil.h"
-
-#define PCRE2_CODE_UNIT_WIDTH 8
-#include <pcre2.h>
 
 #include <ctype.h>
 #include <errno.h>
@@ -20,8 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MATCH_LIMIT 100000u
-#define DEPTH_LIMIT 2000u
 /* Requirements and values one label selector may hold (bounds on hostile input). */
 #define MAX_TERMS 256
 
@@ -44,10 +38,8 @@ typedef struct {
 } lsel;
 
 struct rn_select {
-	pcre2_code *re[F_PATTERNS]; /* NULL matches anything */
+	rn_regex *re[F_PATTERNS]; /* NULL matches anything */
 	lsel labels, annotations;
-	pcre2_match_data *md;
-	pcre2_match_context *mctx;
 	const kv_node *at; /* the selector, for problems */
 	uint16_t src;
 	bool *reported;    /* a limit was reported (the selector is otherwise read-only) */
@@ -260,11 +252,9 @@ void rn_select_free(rn_select *s)
 	if (!s)
 		return;
 	for (int i = 0; i < F_PATTERNS; i++)
-		pcre2_code_free(s->re[i]);
+		rn_regex_free(s->re[i]);
 	lsel_free(&s->labels);
 	lsel_free(&s->annotations);
-	pcre2_match_data_free(s->md);
-	pcre2_match_context_free(s->mctx);
 	free(s->reported);
 	free(s);
 }
@@ -275,16 +265,12 @@ static bool compile(kv_render *r, rn_select *s, int f, const kv_node *v)
 		return true;
 	kv_buf b = KV_BUF_INIT;
 	kv_buf_printf(&b, "^(?:%s)$", v->u.s);
-	int code;
-	PCRE2_SIZE off;
-	s->re[f] = pcre2_compile((PCRE2_SPTR)b.data, b.len, PCRE2_UTF | PCRE2_DOLLAR_ENDONLY | PCRE2_NEVER_BACKSLASH_C,
-				 &code, &off, NULL);
+	char why[160];
+	s->re[f] = rn_regex_new(b.data, b.len, why, sizeof why);
 	kv_buf_free(&b);
 	if (!s->re[f]) {
-		PCRE2_UCHAR text[160];
-		pcre2_get_error_message(code, text, sizeof text);
 		rn_problem(r, s->src, v, KV_RULE_RENDER_KUSTOMIZATION, NULL, "%s is not a valid regular expression: %s",
-			   pattern_keys[f], (const char *)text);
+			   pattern_keys[f], why);
 		return false;
 	}
 	return true;
@@ -338,10 +324,6 @@ rn_select *rn_select_parse(kv_render *r, uint16_t src, const kv_node *sel)
 		rn_select_free(s);
 		return NULL;
 	}
-	s->md = pcre2_match_data_create(1, NULL);
-	s->mctx = pcre2_match_context_create(NULL);
-	pcre2_set_match_limit(s->mctx, MATCH_LIMIT);
-	pcre2_set_depth_limit(s->mctx, DEPTH_LIMIT);
 	return s;
 }
 
@@ -352,20 +334,18 @@ static int match_re(kv_render *r, const rn_select *s, int f, const char *str)
 		return 1;
 	if (!str)
 		str = "";
-	int rc = pcre2_match(s->re[f], (PCRE2_SPTR)str, strlen(str), 0, 0, s->md, s->mctx);
+	int rc = rn_regex_match(s->re[f], str, strlen(str));
 	if (rc >= 0)
-		return 1;
-	if (rc == PCRE2_ERROR_NOMATCH)
-		return 0;
+		return rc;
 	if (!*s->reported) {
 		*s->reported = true;
 		const kv_pair *p = kv_map_pair(s->at, pattern_keys[f]);
-		if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT)
+		if (rc == RN_RE_LIMIT)
 			rn_problem(r, s->src, p ? p->value : s->at, KV_RULE_LIMIT_REGEX, "simplify the pattern",
 				   "the %s pattern ran out of its matching budget on \"%.60s\"", pattern_keys[f], str);
 		else
 			rn_problem(r, s->src, p ? p->value : s->at, KV_RULE_RENDER_KUSTOMIZATION, NULL,
-				   "the %s pattern cannot be matched against \"%.60s\" (error %d)", pattern_keys[f], str, rc);
+				   "the %s pattern cannot be matched against \"%.60s\"", pattern_keys[f], str);
 	}
 	return -1;
 }
