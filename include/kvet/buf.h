@@ -17,6 +17,8 @@ void kv_buf_free(kv_buf *b);
 void kv_buf_reserve(kv_buf *b, size_t extra);
 void kv_buf_add(kv_buf *b, const void *p, size_t n);
 void kv_buf_puts(kv_buf *b, const char *s);
+/* Appends n bytes as standard base64 (RFC 4648 alphabet, padded with '='). */
+void kv_buf_base64(kv_buf *b, const void *p, size_t n);
 void kv_buf_putc(kv_buf *b, char c);
 void kv_buf_printf(kv_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void kv_buf_vprintf(kv_buf *b, const char *fmt, va_list ap);

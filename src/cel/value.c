@@ -594,19 +594,6 @@ static void json_string(kv_buf *out, const char *s, size_t n)
 	kv_buf_putc(out, '"');
 }
 
-static void base64(kv_buf *out, const unsigned char *p, size_t n)
-{
-	static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	for (size_t i = 0; i < n; i += 3) {
-		uint32_t w = (uint32_t)p[i] << 16 | (i + 1 < n ? (uint32_t)p[i + 1] << 8 : 0) |
-			     (i + 2 < n ? p[i + 2] : 0);
-		kv_buf_putc(out, tab[w >> 18 & 63]);
-		kv_buf_putc(out, tab[w >> 12 & 63]);
-		kv_buf_putc(out, i + 1 < n ? tab[w >> 6 & 63] : '=');
-		kv_buf_putc(out, i + 2 < n ? tab[w & 63] : '=');
-	}
-}
-
 /* A map key as a JSON member name. */
 static void json_key(kv_buf *out, const kv_cel_val *k)
 {
@@ -640,7 +627,7 @@ void kv_cel_val_json(kv_buf *out, const kv_cel_val *v)
 	case KV_CEL_T_STRING: json_string(out, v->u.s, v->len); break;
 	case KV_CEL_T_BYTES:
 		kv_buf_putc(out, '"');
-		base64(out, (const unsigned char *)v->u.s, v->len);
+		kv_buf_base64(out, v->u.s, v->len);
 		kv_buf_putc(out, '"');
 		break;
 	case KV_CEL_T_LIST:

@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
 void kv_buf_free(kv_buf *b)
@@ -90,4 +91,16 @@ char *kv_buf_detach(kv_buf *b)
 	b->data = NULL;
 	b->len = b->cap = 0;
 	return p;
+}
+
+void kv_buf_base64(kv_buf *b, const void *p, size_t n)
+{
+	static const char digits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	const unsigned char *s = p;
+	for (size_t i = 0; i < n; i += 3) {
+		uint32_t v = (uint32_t)s[i] << 16 | (i + 1 < n ? (uint32_t)s[i + 1] << 8 : 0) | (i + 2 < n ? s[i + 2] : 0);
+		char out[4] = {digits[v >> 18 & 63], digits[v >> 12 & 63], i + 1 < n ? digits[v >> 6 & 63] : '=',
+			       i + 2 < n ? digits[v & 63] : '='};
+		kv_buf_add(b, out, 4);
+	}
 }

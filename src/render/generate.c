@@ -397,19 +397,11 @@ static bool gather(gen *g, const kv_node *envs, const kv_node *env, const kv_nod
 
 static char *base64(kv_render *r, const char *s, size_t n, size_t *outn)
 {
-	static const char digits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	char *out = kv_arena_alloc(r->arena, (n + 2) / 3 * 4 + 1);
-	const unsigned char *p = (const unsigned char *)s;
-	size_t o = 0;
-	for (size_t i = 0; i < n; i += 3) {
-		uint32_t v = (uint32_t)p[i] << 16 | (i + 1 < n ? (uint32_t)p[i + 1] << 8 : 0) | (i + 2 < n ? p[i + 2] : 0);
-		out[o++] = digits[v >> 18 & 63];
-		out[o++] = digits[v >> 12 & 63];
-		out[o++] = i + 1 < n ? digits[v >> 6 & 63] : '=';
-		out[o++] = i + 2 < n ? digits[v & 63] : '=';
-	}
-	out[o] = '\0';
-	*outn = o;
+	kv_buf b = KV_BUF_INIT;
+	kv_buf_base64(&b, s, n);
+	*outn = b.len;
+	char *out = kv_arena_strndup(r->arena, b.data ? b.data : "", b.len);
+	kv_buf_free(&b);
 	return out;
 }
 

@@ -2,6 +2,7 @@
  * and the order of the schema facts table, which its binary search depends on. */
 #include "harness.h"
 
+#include "kvet/buf.h"
 #include "kvet/map.h"
 #include "kvet/strutil.h"
 
@@ -599,11 +600,28 @@ static void test_facts_table(void)
 	CHECK(kv_facts_prop("", "") == NULL);
 }
 
+/* RFC 4648's test vectors, and bytes that are not text. */
+static void test_base64(void)
+{
+	static const char *const plain[] = {"", "f", "fo", "foo", "foob", "fooba", "foobar"};
+	static const char *const coded[] = {"", "Zg==", "Zm8=", "Zm9v", "Zm9vYg==", "Zm9vYmE=", "Zm9vYmFy"};
+	for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++) {
+		kv_buf b = KV_BUF_INIT;
+		kv_buf_base64(&b, plain[i], strlen(plain[i]));
+		CHECK_STR(kv_buf_cstr(&b), coded[i]);
+		kv_buf_free(&b);
+	}
+	kv_buf b = KV_BUF_INIT;
+	kv_buf_base64(&b, "\x00\xff\xfe", 3);
+	CHECK_STR(kv_buf_cstr(&b), "AP/+");
+	kv_buf_free(&b);
+}
+
 static const th_test tests[] = {
 	TEST(test_utf8_valid),   TEST(test_utf8_count_and_columns), TEST(test_utf8_encode),
 	TEST(test_glob),         TEST(test_paths),                  TEST(test_edit_distance),
 	TEST(test_parse_size),   TEST(test_templated),              TEST(test_map_basics),
-	TEST(test_map_growth),   TEST(test_facts_table),
+	TEST(test_map_growth),   TEST(test_facts_table), TEST(test_base64),
 };
 
 RUN_TESTS(tests)
