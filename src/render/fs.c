@@ -341,33 +341,11 @@ int rn_fs_list(kv_render *r, const char *dir, char ***names, size_t *n)
 	return 0;
 }
 
-/* Start offsets of the lines of a file, made when first needed. */
-typedef struct {
-	const rn_file *f;
-	size_t *starts, n, cap;
-} line_table;
-
-static const char *line_at(line_table *t, uint32_t line)
+/* Where line (1 for the first) of file f starts, or NULL past its end. The line starts are
+ * found once per file, when first needed. */
+static const char *line_start(rn_file *f, uint32_t line)
 {
-	if (!t->starts) {
-		KV_GROW(t->starts, t->cap, 1);
-		t->starts[t->n++] = 0;
-		for (size_t i = 0; i < t->f->len; i++)
-			if (t->f->text[i] == '\n') {
-				KV_GROW(t->starts, t->cap, t->n + 1);
-				t->starts[t->n++] = i + 1;
-			}
-	}
-	return line >= 1 && line <= t->n ? t->f->text + t->starts[line - 1] : NULL;
-}
-
-size_t rn_scalar_text(kv_render *r, const kv_node *n, const char **text)
-{
-	*text = NULL;
-	if (!n || !n->src || n->src > r->nfiles || !r->files[n->src - 1].text || n->line == 0 || n->col == 0)
-		return 0;
-	rn_file *f = &r->files[n->src - 1];
-	if (!f->lines) { /* where each line starts, made once per file */
+	if (!f->lines) {
 		size_t cap = 0;
 		KV_GROW(f->lines, cap, 1);
 		f->lines[f->nlines++] = 0;
@@ -377,9 +355,18 @@ size_t rn_scalar_text(kv_render *r, const kv_node *n, const char **text)
 				f->lines[f->nlines++] = i + 1;
 			}
 	}
-	if (n->line > f->nlines)
+	return line >= 1 && line <= f->nlines ? f->text + f->lines[line - 1] : NULL;
+}
+
+size_t rn_scalar_text(kv_render *r, const kv_node *n, const char **text)
+{
+	*text = NULL;
+	if (!n || !n->src || n->src > r->nfiles || !r->files[n->src - 1].text || n->line == 0 || n->col == 0)
 		return 0;
-	const char *p = f->text + f->lines[n->line - 1], *end = f->text + f->len;
+	rn_file *f = &r->files[n->src - 1];
+	const char *p = line_start(f, n->line), *end = f->text + f->len;
+	if (!p)
+		return 0;
 	if ((size_t)(end - p) < n->col - 1)
 		return 0;
 	p += n->col - 1;
@@ -398,19 +385,19 @@ size_t rn_scalar_text(kv_render *r, const kv_node *n, const char **text)
  * (yes, no, on, off, y, n in their spellings) are strings; kvet's loader reads booleans. In a
  * render they are strings, spelled as written (still flagged KV_NF_YAML11). Configuration files
  * (kustomizations) are read as kustomize reads them, with YAML 1.1: booleans stay. */
-static void yaml11_strings(kv_render *r, line_table *t, kv_node *n, int depth)
+static void yaml11_strings(kv_render *r, rn_file *f, kv_node *n, int depth)
 {
 	if (depth > 10000)
 		return;
 	if (n->type == KV_LIST) {
 		for (uint32_t i = 0; i < n->len; i++)
-			yaml11_strings(r, t, n->u.items[i], depth + 1);
+			yaml11_strings(r, f, n->u.items[i], depth + 1);
 	} else if (n->type == KV_MAP) {
 		for (uint32_t i = 0; i < n->len; i++)
-			yaml11_strings(r, t, n->u.pairs[i].value, depth + 1);
+			yaml11_strings(r, f, n->u.pairs[i].value, depth + 1);
 	} else if (n->type == KV_BOOL && (n->flags & KV_NF_YAML11)) {
-		const char *line = line_at(t, n->line);
-		const char *end = t->f->text + t->f->len;
+		const char *line = line_start(f, n->line);
+		const char *end = f->text + f->len;
 		const char *s = line && n->col >= 1 ? line + n->col - 1 : NULL;
 		size_t len = 0;
 		while (s && s + len < end && len < 8 && ((s[len] | 0x20) >= 'a' && (s[len] | 0x20) <= 'z'))
@@ -455,18 +442,16 @@ size_t rn_load_docs(kv_render *r, uint16_t src, kv_node ***docs)
 	kv_node **out = NULL;
 	size_t n = 0, cap = 0;
 	kv_doc doc;
-	line_table lines = {f, NULL, 0, 0};
 	while (kv_loader_next(l, r->arena, &doc) == 1) {
 		if (!doc.root)
 			continue;
 		kv_node_set_source(doc.root, src);
 		if (!f->config)
-			yaml11_strings(r, &lines, doc.root, 0);
+			yaml11_strings(r, f, doc.root, 0);
 		KV_GROW(out, cap, n + 1);
 		out[n++] = doc.root;
 	}
 	kv_loader_free(l);
-	free(lines.starts);
 	for (size_t i = 0; i < d.n; i++) {
 		kv_node at = {.src = src, .line = d.items[i].line, .col = d.items[i].col};
 		rn_problem(r, src, d.items[i].line ? &at : NULL, d.items[i].rule, d.items[i].hint, "%s", d.items[i].message);
