@@ -202,12 +202,6 @@ const char *rn_kust_string(kv_render *r, const rn_kust *k, const char *key)
 	return kv_str(kv_map_get(k->root, key)); /* shapes were checked on load */
 }
 
-static bool inside(const char *path, const char *dir)
-{
-	size_t n = strlen(dir);
-	return n == 0 || (strncmp(path, dir, n) == 0 && (path[n] == '/' || path[n] == '\0'));
-}
-
 uint16_t rn_kust_file(kv_render *r, const rn_kust *k, const kv_node *at)
 {
 	const char *rel = kv_str(at);
@@ -217,7 +211,7 @@ uint16_t rn_kust_file(kv_render *r, const rn_kust *k, const kv_node *at)
 	if (!path)
 		return 0;
 	uint16_t src = 0;
-	if (!inside(path, k->dir) && !(r->bo && r->bo->unrestricted))
+	if (!rn_path_below(path, k->dir, strlen(k->dir)) && !(r->bo && r->bo->unrestricted))
 		rn_problem(r, k->src, at, KV_RULE_RENDER_PATH,
 			   "kustomize reads files only in or below the kustomization's folder; put the file there, or make its folder a base",
 			   "%s is outside %s", rel, *k->dir ? k->dir : "the repository root");
@@ -598,7 +592,7 @@ static const step_fn transformers[] = {
 static bool on_stack(kv_render *r, const char *dir, const char **which)
 {
 	for (size_t i = 0; i < r->depth; i++)
-		if (inside(r->stack[i], dir)) {
+		if (rn_path_below(r->stack[i], dir, strlen(dir))) {
 			*which = r->stack[i];
 			return true;
 		}

@@ -155,11 +155,6 @@ static bool split_copy(const char *s, char *alias, size_t cap, const char **rest
 	return true;
 }
 
-static bool below(const char *path, const char *dir, size_t n)
-{
-	return n == 0 || (strncmp(path, dir, n) == 0 && (path[n] == '/' || path[n] == '\0'));
-}
-
 /* The repository folder that path of ExternalArtifact ns/name stands for, when an
  * ArtifactGenerator of the repository copies it from this repository; NULL otherwise. */
 static char *artifact_path(un_scan *s, const char *ns, const char *name, const char *path)
@@ -182,7 +177,7 @@ static char *artifact_path(un_scan *s, const char *ns, const char *name, const c
 				size_t fromlen, tolen;
 				if (!split_copy(kv_str(kv_map_get(copy->u.items[c], "from")), alias, sizeof alias, &from, &fromlen) ||
 				    !split_copy(kv_str(kv_map_get(copy->u.items[c], "to")), artalias, sizeof artalias, &to, &tolen) ||
-				    strcmp(artalias, "artifact") != 0 || !below(path, to, tolen) || (best && tolen < bestlen))
+				    strcmp(artalias, "artifact") != 0 || !rn_path_below(path, to, tolen) || (best && tolen < bestlen))
 					continue;
 				const kv_node *src = NULL;
 				for (uint32_t k = 0; srcs && srcs->type == KV_LIST && k < srcs->len; k++)

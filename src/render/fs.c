@@ -78,6 +78,11 @@ const char *kv_render_file_text(const kv_render *r, uint16_t src, size_t *len)
 	return r->files[src - 1].text;
 }
 
+bool rn_path_below(const char *path, const char *dir, size_t dirlen)
+{
+	return dirlen == 0 || (strncmp(path, dir, dirlen) == 0 && (path[dirlen] == '/' || path[dirlen] == '\0'));
+}
+
 char *rn_path_join(kv_render *r, const char *dir, const char *rel, uint16_t src, const kv_node *at)
 {
 	if (rel[0] == '/') {

@@ -223,6 +223,9 @@ size_t rn_scalar_text(kv_render *r, const kv_node *n, const char **text);
 uint16_t rn_fs_read(kv_render *r, const char *path, uint16_t src, const kv_node *at);
 /* Folder entries (names, sorted); caller frees each and the array. */
 int rn_fs_list(kv_render *r, const char *dir, char ***names, size_t *n);
+/* True when path (relative to the root) is the folder dir (its first dirlen bytes) or lies
+ * below it; every path is below "" (the root). */
+bool rn_path_below(const char *path, const char *dir, size_t dirlen);
 /* dir joined with rel, normalized; NULL (with a problem) when it climbs out of the root. */
 char *rn_path_join(kv_render *r, const char *dir, const char *rel, uint16_t src, const kv_node *at);
 /* Loads the documents of file number src into the render's arena, each marked with src;

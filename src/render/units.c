@@ -166,17 +166,10 @@ static void classify(un_scan *s, kv_node *doc, uint16_t src)
 		add_doc(&s->sources, doc, src);
 }
 
-/* True when path is dir or lies below it. */
-static bool below(const char *path, const char *dir)
-{
-	size_t n = strlen(dir);
-	return n == 0 || (strncmp(path, dir, n) == 0 && (path[n] == '/' || path[n] == '\0'));
-}
-
 static bool in_any(const char *path, char *const *dirs, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		if (below(path, dirs[i]))
+		if (rn_path_below(path, dirs[i], strlen(dirs[i])))
 			return true;
 	return false;
 }
@@ -296,7 +289,7 @@ static void chart_problems(kv_render *r, un_scan *s)
 	for (size_t i = 0; i < s->ncharts; i++) {
 		bool nested = false;
 		for (size_t j = 0; j < s->ncharts; j++)
-			nested |= j != i && below(s->charts[i], s->charts[j]) && strcmp(s->charts[i], s->charts[j]) != 0;
+			nested |= j != i && rn_path_below(s->charts[i], s->charts[j], strlen(s->charts[j])) && strcmp(s->charts[i], s->charts[j]) != 0;
 		if (nested)
 			continue;
 		char *p = join(s->charts[i], "Chart.yaml");
