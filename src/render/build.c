@@ -19,7 +19,7 @@
 /* Kustomizations nested deeper than this are refused (a bound on hostile repositories). */
 #define MAX_NESTING 64
 
-static const char *const kust_names[] = {"kustomization.yaml", "kustomization.yml", "Kustomization"};
+const char *const rn_kust_names[RN_NKUST_NAMES] = {"kustomization.yaml", "kustomization.yml", "Kustomization"};
 
 /* The fields of a kustomization and the shape each must have. */
 typedef enum { T_STRING, T_STRINGS, T_STRMAP, T_LIST, T_MAP } ftype;
@@ -282,12 +282,12 @@ static bool load_kust(kv_render *r, const char *dir, rn_kust *k, uint16_t from, 
 {
 	const char *found = NULL;
 	size_t count = 0;
-	for (size_t i = 0; i < sizeof kust_names / sizeof kust_names[0]; i++) {
-		char *p = *dir ? kv_xasprintf("%s/%s", dir, kust_names[i]) : kv_xstrdup(kust_names[i]);
+	for (size_t i = 0; i < RN_NKUST_NAMES; i++) {
+		char *p = *dir ? kv_xasprintf("%s/%s", dir, rn_kust_names[i]) : kv_xstrdup(rn_kust_names[i]);
 		if (rn_fs_kind(r, p) == RN_FILE) {
 			count++;
 			if (!found)
-				found = kust_names[i];
+				found = rn_kust_names[i];
 		}
 		free(p);
 	}

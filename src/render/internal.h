@@ -164,6 +164,10 @@ typedef struct {
 	bool component;      /* kind: Component */
 } rn_kust;
 
+/* The names a kustomization file may have, in the order kustomize looks for them. */
+#define RN_NKUST_NAMES 3
+extern const char *const rn_kust_names[RN_NKUST_NAMES];
+
 /* The file a kustomization names in field entry at (relative to its folder): read once, its
  * number, or 0 with a problem (missing, outside the folder or the repository). Files must be
  * inside the kustomization's folder, as kustomize's load restrictions say. */

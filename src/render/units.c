@@ -15,7 +15,6 @@
 /* Folders nested deeper than this are not scanned (a bound on hostile trees). */
 #define MAX_SCAN_DEPTH 64
 
-static const char *const kust_names[] = {"kustomization.yaml", "kustomization.yml", "Kustomization"};
 
 const char *un_str(kv_render *r, const char *s)
 {
@@ -43,16 +42,16 @@ kv_unit *un_add(kv_render *r, un_scan *s, kv_unit_kind kind, const char *name, c
 
 static bool is_kust_name(const char *name)
 {
-	for (size_t i = 0; i < sizeof kust_names / sizeof kust_names[0]; i++)
-		if (strcmp(name, kust_names[i]) == 0)
+	for (size_t i = 0; i < RN_NKUST_NAMES; i++)
+		if (strcmp(name, rn_kust_names[i]) == 0)
 			return true;
 	return false;
 }
 
 bool un_has_kust(kv_render *r, const char *dir)
 {
-	for (size_t i = 0; i < sizeof kust_names / sizeof kust_names[0]; i++) {
-		char *p = *dir ? kv_xasprintf("%s/%s", dir, kust_names[i]) : kv_xstrdup(kust_names[i]);
+	for (size_t i = 0; i < RN_NKUST_NAMES; i++) {
+		char *p = *dir ? kv_xasprintf("%s/%s", dir, rn_kust_names[i]) : kv_xstrdup(rn_kust_names[i]);
 		bool found = rn_fs_kind(r, p) == RN_FILE;
 		free(p);
 		if (found)
@@ -236,8 +235,8 @@ static void read_all(kv_render *r, un_scan *s)
  * when it is a Component. */
 static void mark_included(kv_render *r, const char *dir, kv_map *included)
 {
-	for (size_t i = 0; i < sizeof kust_names / sizeof kust_names[0]; i++) {
-		char *p = join(dir, kust_names[i]);
+	for (size_t i = 0; i < RN_NKUST_NAMES; i++) {
+		char *p = join(dir, rn_kust_names[i]);
 		size_t mark = r->nproblems;
 		uint16_t src = rn_fs_kind(r, p) == RN_FILE ? rn_fs_read(r, p, 0, NULL) : 0;
 		free(p);
