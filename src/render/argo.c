@@ -18,11 +18,6 @@
 #define GLOB_BUDGET 1000000u
 #define MAX_GENERATED 2000
 
-static char *join(const char *dir, const char *name)
-{
-	return *dir ? kv_xasprintf("%s/%s", dir, name) : kv_xstrdup(name);
-}
-
 /* ---- Argo CD's glob (gobwas/glob without separators): '*' matches any text, '/' included;
  * '?' one character; [...] a class ([!...] negated); {a,b} alternatives. ---- */
 
@@ -207,7 +202,7 @@ static void walk_dir(kv_render *r, const char *top, const char *dir, const kv_no
 	const kv_node *rec = kv_map_get(dirspec, "recurse");
 	bool recurse = rec && rec->type == KV_BOOL && rec->u.b;
 	for (size_t i = 0; i < n; i++) {
-		char *path = join(dir, names[i]);
+		char *path = rn_path_child(dir, names[i]);
 		const char *rel = path + (*top ? strlen(top) + 1 : 0);
 		rn_kind k = rn_fs_kind(r, path);
 		if (k == RN_DIR && recurse && strcmp(names[i], ".git") != 0) {
@@ -315,7 +310,7 @@ static kv_node *argo_overlay(kv_render *r, const kv_node *kz)
 
 static bool has_file(kv_render *r, const char *dir, const char *name)
 {
-	char *p = join(dir, name);
+	char *p = rn_path_child(dir, name);
 	bool f = rn_fs_kind(r, p) == RN_FILE;
 	free(p);
 	return f;
@@ -557,7 +552,7 @@ static void match_dirs(kv_render *r, const char *dir, const char *pattern, char 
 	if (depth > MAX_DIR_DEPTH || rn_fs_list(r, dir, &names, &count) != 0)
 		return;
 	for (size_t i = 0; i < count; i++) {
-		char *path = join(dir, names[i]);
+		char *path = rn_path_child(dir, names[i]);
 		if (names[i][0] != '.' && rn_fs_kind(r, path) == RN_DIR) {
 			/* path.Match: a pattern without a slash names a top-level folder only */
 			if (kv_glob_match(pattern, path) && (strchr(pattern, '/') || !strchr(path, '/'))) {

@@ -283,7 +283,7 @@ static bool load_kust(kv_render *r, const char *dir, rn_kust *k, uint16_t from, 
 	const char *found = NULL;
 	size_t count = 0;
 	for (size_t i = 0; i < RN_NKUST_NAMES; i++) {
-		char *p = *dir ? kv_xasprintf("%s/%s", dir, rn_kust_names[i]) : kv_xstrdup(rn_kust_names[i]);
+		char *p = rn_path_child(dir, rn_kust_names[i]);
 		if (rn_fs_kind(r, p) == RN_FILE) {
 			count++;
 			if (!found)
@@ -308,7 +308,7 @@ static bool load_kust(kv_render *r, const char *dir, rn_kust *k, uint16_t from, 
 			   "no kustomization file in %s", *dir ? dir : "the repository root");
 		return false;
 	}
-	char *path = *dir ? kv_xasprintf("%s/%s", dir, found) : kv_xstrdup(found);
+	char *path = rn_path_child(dir, found);
 	if (count > 1)
 		rn_problem_path(r, path, KV_RULE_RENDER_KUSTOMIZATION, "keep one of them",
 				"%s holds more than one kustomization file: kustomize refuses to choose", *dir ? dir : "the repository root");

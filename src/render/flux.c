@@ -15,11 +15,6 @@
 #define MAX_GEN_DEPTH 64
 #define MAX_SUBST_DEPTH 200
 
-static char *join(const char *dir, const char *name)
-{
-	return *dir ? kv_xasprintf("%s/%s", dir, name) : kv_xstrdup(name);
-}
-
 /* ---- the generated kustomization ---- */
 
 /* What source-controller leaves out of an artifact by default (VCS, CI and Flux's own
@@ -47,7 +42,7 @@ static void gen_walk(kv_render *r, const char *top, const char *dir, kv_node *li
 	if (rn_fs_list(r, dir, &names, &n) != 0)
 		return;
 	for (size_t i = 0; i < n; i++) {
-		char *path = join(dir, names[i]);
+		char *path = rn_path_child(dir, names[i]);
 		rn_kind k = rn_fs_kind(r, path);
 		bool take = false;
 		if (k == RN_DIR && !ignored(names[i], true)) {

@@ -78,6 +78,11 @@ const char *kv_render_file_text(const kv_render *r, uint16_t src, size_t *len)
 	return r->files[src - 1].text;
 }
 
+char *rn_path_child(const char *dir, const char *name)
+{
+	return *dir ? kv_xasprintf("%s/%s", dir, name) : kv_xstrdup(name);
+}
+
 bool rn_path_below(const char *path, const char *dir, size_t dirlen)
 {
 	return dirlen == 0 || (strncmp(path, dir, dirlen) == 0 && (path[dirlen] == '/' || path[dirlen] == '\0'));
@@ -90,7 +95,7 @@ char *rn_path_join(kv_render *r, const char *dir, const char *rel, uint16_t src,
 			   "%s is an absolute path: kustomizations name files relative to their folder", rel);
 		return NULL;
 	}
-	char *joined = *dir ? kv_xasprintf("%s/%s", dir, rel) : kv_xstrdup(rel);
+	char *joined = rn_path_child(dir, rel);
 	char *norm = kv_path_normalize(joined);
 	free(joined);
 	if (!norm) {

@@ -227,6 +227,8 @@ size_t rn_scalar_text(kv_render *r, const kv_node *n, const char **text);
 uint16_t rn_fs_read(kv_render *r, const char *path, uint16_t src, const kv_node *at);
 /* Folder entries (names, sorted); caller frees each and the array. */
 int rn_fs_list(kv_render *r, const char *dir, char ***names, size_t *n);
+/* dir/name, or name when dir is the root (""): a path relative to the root (heap). */
+char *rn_path_child(const char *dir, const char *name);
 /* True when path (relative to the root) is the folder dir (its first dirlen bytes) or lies
  * below it; every path is below "" (the root). */
 bool rn_path_below(const char *path, const char *dir, size_t dirlen);

@@ -51,7 +51,7 @@ static bool is_kust_name(const char *name)
 bool un_has_kust(kv_render *r, const char *dir)
 {
 	for (size_t i = 0; i < RN_NKUST_NAMES; i++) {
-		char *p = *dir ? kv_xasprintf("%s/%s", dir, rn_kust_names[i]) : kv_xstrdup(rn_kust_names[i]);
+		char *p = rn_path_child(dir, rn_kust_names[i]);
 		bool found = rn_fs_kind(r, p) == RN_FILE;
 		free(p);
 		if (found)
@@ -83,11 +83,6 @@ void un_drop_problems(kv_render *r, size_t from, size_t to)
 	r->nproblems -= to - from;
 }
 
-static char *join(const char *dir, const char *name)
-{
-	return *dir ? kv_xasprintf("%s/%s", dir, name) : kv_xstrdup(name);
-}
-
 static void push_path(char ***items, size_t *n, size_t *cap, const char *path)
 {
 	KV_GROW(*items, *cap, *n + 1);
@@ -114,7 +109,7 @@ static void walk(kv_render *r, un_scan *s, const char *dir, int depth)
 	}
 	bool kust = false;
 	for (size_t i = 0; i < use; i++) {
-		char *path = join(dir, names[i]);
+		char *path = rn_path_child(dir, names[i]);
 		rn_kind k = rn_fs_kind(r, path);
 		if (k == RN_DIR && !skipped_dir(names[i]))
 			walk(r, s, path, depth + 1);
@@ -236,7 +231,7 @@ static void read_all(kv_render *r, un_scan *s)
 static void mark_included(kv_render *r, const char *dir, kv_map *included)
 {
 	for (size_t i = 0; i < RN_NKUST_NAMES; i++) {
-		char *p = join(dir, rn_kust_names[i]);
+		char *p = rn_path_child(dir, rn_kust_names[i]);
 		size_t mark = r->nproblems;
 		uint16_t src = rn_fs_kind(r, p) == RN_FILE ? rn_fs_read(r, p, 0, NULL) : 0;
 		free(p);
@@ -291,7 +286,7 @@ static void chart_problems(kv_render *r, un_scan *s)
 			nested |= j != i && rn_path_below(s->charts[i], s->charts[j], strlen(s->charts[j])) && strcmp(s->charts[i], s->charts[j]) != 0;
 		if (nested)
 			continue;
-		char *p = join(s->charts[i], "Chart.yaml");
+		char *p = rn_path_child(s->charts[i], "Chart.yaml");
 		rn_problem_path(r, p, KV_RULE_RENDER_UNSUPPORTED, "kvet does not run helm template; check the chart's output with kvet check -",
 				"%s is a Helm chart: not rendered", *s->charts[i] ? s->charts[i] : "the repository root");
 		free(p);
