@@ -498,6 +498,7 @@ kv_render *kv_render_new(const kv_render_opts *o)
 	r->listed = kv_map_new();
 	r->links = kv_map_new();
 	r->grown = kv_map_new();
+	r->regex_index = kv_map_new();
 	if (o->root) {
 		char real[PATH_MAX];
 		r->root_real = kv_xstrdup(realpath(o->root, real) ? real : o->root);
@@ -524,6 +525,7 @@ void kv_render_free(kv_render *r)
 	kv_map_free(r->listed);
 	kv_map_free(r->links);
 	kv_map_free(r->grown);
+	rn_regex_cache_free(r);
 	kv_arena_free(r->arena);
 	free(r);
 }

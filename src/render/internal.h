@@ -188,6 +188,9 @@ struct kv_render {
 	kv_map *listed;     /* work tree folders listed */
 	kv_map *links;      /* entries of listed folders that are links or special files */
 	kv_map *grown;      /* list node -> the array rn_append gave it (tree.c) */
+	kv_map *regex_index; /* pattern -> position + 1 in regexes (regex.c) */
+	struct rn_regex **regexes;
+	size_t nregexes, capregexes;
 	kv_render_problem *problems;
 	size_t nproblems, capproblems;
 	const char **stack; /* kustomization folders being built, for cycles */
@@ -296,6 +299,10 @@ rn_regex *rn_regex_new(const char *pattern, size_t len, char *msg, size_t msgsiz
 /* RN_RE_MATCH, RN_RE_NONE, RN_RE_LIMIT (the budget ran out) or RN_RE_ERROR. */
 int rn_regex_match(const rn_regex *re, const char *s, size_t len);
 void rn_regex_free(rn_regex *re);
+/* pattern compiled once per render (later calls find it); NULL with msg when invalid. */
+const rn_regex *rn_regex_cached(kv_render *r, const char *pattern, char *msg, size_t msgsize);
+/* Frees the render's compiled patterns (kv_render_free). */
+void rn_regex_cache_free(kv_render *r);
 
 /* ---- selecting resources (select.c) ----
  * A selector as patches' `target` writes it (replacements compare identities exactly and use

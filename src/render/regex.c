@@ -6,12 +6,14 @@
 #include "internal.h"
 
 #include "kvet/alloc.h"
+#include "kvet/map.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define MATCH_LIMIT 100000u
 #define DEPTH_LIMIT 2000u
@@ -62,4 +64,27 @@ void rn_regex_free(rn_regex *re)
 	pcre2_match_data_free(re->md);
 	pcre2_match_context_free(re->mctx);
 	free(re);
+}
+
+const rn_regex *rn_regex_cached(kv_render *r, const char *pattern, char *msg, size_t msgsize)
+{
+	size_t len = strlen(pattern);
+	uint64_t *slot = kv_map_find(r->regex_index, pattern, len);
+	if (slot)
+		return r->regexes[*slot - 1];
+	rn_regex *re = rn_regex_new(pattern, len, msg, msgsize);
+	if (re) {
+		KV_GROW(r->regexes, r->capregexes, r->nregexes + 1);
+		r->regexes[r->nregexes++] = re;
+		*kv_map_slot(r->regex_index, pattern, len, NULL) = r->nregexes;
+	}
+	return re;
+}
+
+void rn_regex_cache_free(kv_render *r)
+{
+	for (size_t i = 0; i < r->nregexes; i++)
+		rn_regex_free(r->regexes[i]);
+	free(r->regexes);
+	kv_map_free(r->regex_index);
 }

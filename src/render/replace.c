@@ -831,8 +831,6 @@ typedef struct {
 	size_t nhits, cap;
 	size_t phantoms; /* fields kustomize "creates" under a null, where they never show */
 	unsigned long steps;
-	rn_regex **re;
-	bool *re_done;
 	kv_buf why; /* why the walk failed */
 	bool failed;
 	kv_rule limit; /* the rule of a bound the walk reached (0: none) */
@@ -912,17 +910,14 @@ static int walk_index(walker *w, kv_node **slot, size_t i, long long idx)
 	return walk(w, &n->u.items[idx], i + 1, false);
 }
 
-/* The regular expression of part i, compiled once (on first use, as kustomize does). */
-static rn_regex *part_re(walker *w, size_t i, const char *val)
+/* The regular expression of a field path part, compiled once per render. */
+static const rn_regex *part_re(walker *w, const char *val)
 {
-	if (!w->re_done[i]) {
-		w->re_done[i] = true;
-		char why[160];
-		w->re[i] = rn_regex_new(val, strlen(val), why, sizeof why);
-		if (!w->re[i])
-			fail(w, "%s is not a valid regular expression: %s", val, why);
-	}
-	return w->re[i];
+	char why[160];
+	const rn_regex *re = rn_regex_cached(w->r, val, why, sizeof why);
+	if (!re)
+		fail(w, "%s is not a valid regular expression: %s", val, why);
+	return re;
 }
 
 /* A map or list as YAML text, roughly as kyaml's String() gives it to a pattern (block style,
@@ -948,10 +943,10 @@ static void yaml_text(kv_render *r, const kv_node *n, int indent, kv_buf *out)
 	}
 }
 
-/* 1 when the regex of part i finds a match in node n's text, 0 when not, -1 on failure. */
-static int item_matches(walker *w, size_t i, const char *val, const kv_node *n)
+/* 1 when pattern val finds a match in node n's text, 0 when not, -1 on failure. */
+static int item_matches(walker *w, const char *val, const kv_node *n)
 {
-	rn_regex *re = part_re(w, i, val);
+	const rn_regex *re = part_re(w, val);
 	if (!re)
 		return -1;
 	kv_buf t = KV_BUF_INIT;
@@ -982,7 +977,7 @@ static int visit_items(walker *w, kv_node *l, size_t i, const char *key, const c
 		const kv_node *v = it;
 		if (*key && (it->type != KV_MAP || !(v = kv_map_get(it, key))))
 			continue;
-		int m = item_matches(w, i, val, v);
+		int m = item_matches(w, val, v);
 		if (m < 0)
 			return -1;
 		if (!m)
@@ -1179,8 +1174,6 @@ static bool apply_path(kv_render *r, const rp_target *t, const kv_node *fp_at, c
 		w.create = KV_STRING; /* any scalar: the new field is untagged */
 	if (!split_path(r, path, fp_at, &w.fp))
 		return false;
-	w.re = kv_xcalloc(w.fp.n + 1, sizeof *w.re);
-	w.re_done = kv_xcalloc(w.fp.n + 1, sizeof *w.re_done);
 	bool ok = true;
 	walk(&w, &res->obj, 0, false);
 	const char *verb = creating(&w) ? "find or create" : "find";
@@ -1196,10 +1189,6 @@ static bool apply_path(kv_render *r, const rp_target *t, const kv_node *fp_at, c
 	}
 	for (size_t i = 0; ok && i < w.nhits; i++)
 		ok = set_field(r, t, fp_at, res, v, &w.hits[i]);
-	for (size_t i = 0; i < w.fp.n; i++)
-		rn_regex_free(w.re[i]);
-	free(w.re);
-	free(w.re_done);
 	free(w.hits);
 	kv_buf_free(&w.why);
 	kv_buf_free(&o);
